@@ -1,0 +1,20 @@
+"""pushsim's composition root: the world harness, its bus, clock, PKI, chat server and push proxy.
+
+Public surface: ``Simulator`` (an async context manager running one world), ``SimConfig``,
+``EventBus``, the clocks, ``Pki``, and the event vocabulary of ``simulator.events``.
+"""
+
+from __future__ import annotations
+
+from .bus import EventBus, Subscription
+from .clock import Clock, FakeClock, SystemClock
+from .config import ConfigError, SimConfig
+from .events import ComponentFailed, ComponentStarted, Correlation, HopAttempted, LogLine, Protocol
+from .harness import Simulator, WorldFailed
+from .tls import Pki
+
+__all__ = [
+    "Clock", "ComponentFailed", "ComponentStarted", "ConfigError", "Correlation", "EventBus", "FakeClock",
+    "HopAttempted", "LogLine", "Pki", "Protocol", "SimConfig", "Simulator", "Subscription", "SystemClock",
+    "WorldFailed",
+]

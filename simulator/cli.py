@@ -1,0 +1,78 @@
+"""The `pushsim` command line: argparse, ``main(argv) -> int`` (trustme's testable shape)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .chat.models import ContentsMode
+from .config import ConfigError, SimConfig
+from .proxy.config import Role
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pushsim", description="Offline end-to-end Mattermost push test bed.")
+    parser.add_argument("--config", type=Path, help="TOML file with a [world] table")
+    parser.add_argument("--seed", type=int, help="seed for ids, names and tokens")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="replay the doc's Account A / Account B DM and print every hop")
+    demo.add_argument("--foreground", action="store_true", help="keep Account A's app in the foreground")
+    demo.add_argument("--message", default="Hello", help="what Account B sends (default: Hello)")
+    demo.add_argument("--contents", choices=[m.value for m in ContentsMode], help="PushNotificationContents")
+    demo.add_argument("--wrong-key", action="store_true",
+                      help="make the proxy sign with a key APNs does not know (shows the failure path)")
+    serve = sub.add_parser("serve", help="run the world until Ctrl-C and write what outside senders need")
+    serve.add_argument("--state-dir", type=Path, required=True, help="where endpoints.json, ca.pem, keys go")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> SimConfig:
+    config = SimConfig.from_toml(args.config) if args.config else SimConfig()
+    overrides: dict[str, object] = {}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if getattr(args, "contents", None):
+        overrides["contents"] = args.contents
+    return SimConfig.from_mapping({**_as_plain(config), **overrides}, where="command line")
+
+
+def _as_plain(config: SimConfig) -> dict[str, object]:
+    return {f: getattr(config, f) for f in config.__dataclass_fields__}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one pushsim command; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"pushsim: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "demo":
+        from .demo import run_demo
+        prepare = _wrong_key if args.wrong_key else None
+        return asyncio.run(run_demo(config, foreground=args.foreground, out=sys.stdout, message=args.message,
+                                    prepare=prepare))
+    if args.command == "serve":
+        from .serve import run_serve
+        try:
+            return asyncio.run(run_serve(config, state_dir=args.state_dir, out=sys.stdout))
+        except KeyboardInterrupt:
+            return 0
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _wrong_key(sim: object) -> None:
+    from .signing import ProviderKey, new_p256_key
+    config = sim.config  # type: ignore[attr-defined]
+    for sender in sim.proxy.senders.values():  # type: ignore[attr-defined]
+        sender.use_provider_key(ProviderKey(key=new_p256_key(), key_id=config.key_id, team_id=config.team_id))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
