@@ -12,14 +12,15 @@ from ..events import Correlation
 from ..web import WebServer
 from .core import ChatCore
 from .errors import AppError
-from .models import Session
+from .models import Post, Session
 from .pusher import PushGateway
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 def _error(err: AppError, request: web.Request) -> web.Response:
-    request_id = request.get("request_id", "")
+    request_id = request.get(REQUEST_ID, "")
     return web.json_response(err.to_dict(request_id), status=err.status_code)
 
 
@@ -89,7 +90,7 @@ class ChatServer:
     @web.middleware
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self._request_seq += 1
-        request["request_id"] = f"pushsim{self._request_seq:019d}"
+        request[REQUEST_ID] = f"pushsim{self._request_seq:019d}"
         try:
             return await handler(request)
         except AppError as err:
@@ -139,7 +140,7 @@ class ChatServer:
         if len(ids) != 2 or not all(isinstance(i, str) for i in ids) or session.user_id not in ids:
             raise _bad_body("user_ids")
         channel = self.core.create_direct_channel(ids[0], ids[1])
-        return web.json_response(_channel_json(channel), status=201)
+        return web.json_response(channel.to_api(), status=201)
 
     async def _create_post(self, request: web.Request) -> web.Response:
         session = self._session(request)
@@ -151,7 +152,7 @@ class ChatServer:
             self._publish(decision)
         self.gateway.enqueue(pushes)
         await self._broadcast_posted(post)
-        return web.json_response(_post_json(post), status=201)
+        return web.json_response(post.to_api(), status=201)
 
     async def _view(self, request: web.Request) -> web.Response:
         session = self._session(request)
@@ -198,20 +199,11 @@ class ChatServer:
             self.core.websocket_disconnected(session.user_id)
         return ws
 
-    async def _broadcast_posted(self, post: Any) -> None:
-        event = {"event": "posted", "data": {"post": json.dumps(_post_json(post))},
+    async def _broadcast_posted(self, post: Post) -> None:
+        event = {"event": "posted", "data": {"post": json.dumps(post.to_api())},
                  "broadcast": {"channel_id": post.channel_id}, "seq": 1}
         for user_id in self.core.channel_member_ids(post.channel_id):
             for ws in list(self._sockets.get(user_id, ())):
                 if not ws.closed:
                     await ws.send_json(event)
 
-
-def _channel_json(channel: Any) -> dict[str, Any]:
-    return {"id": channel.id, "team_id": channel.team_id, "type": str(channel.type), "name": channel.name,
-            "display_name": channel.display_name}
-
-
-def _post_json(post: Any) -> dict[str, Any]:
-    return {"id": post.id, "channel_id": post.channel_id, "user_id": post.user_id, "root_id": post.root_id,
-            "message": post.message, "create_at": post.create_at, "props": dict(post.props)}

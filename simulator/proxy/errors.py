@@ -1,0 +1,20 @@
+"""Errors raised by the push proxy core.
+
+The adapter never sees these on the hot path: ``plan_send`` / ``plan_ack`` turn them into the
+proxy's FAIL responses. They exist for callers that decode bodies directly (tests, the fake
+chat server reading what it sent).
+"""
+
+from __future__ import annotations
+
+
+class ProxyError(Exception):
+    """Base class for push proxy core errors."""
+
+
+class BadRequestBody(ProxyError):
+    """A body the real proxy's Go JSON decoder would reject.
+
+    ``str(error)`` is the Go error text, the part the proxy puts after
+    ``"Failed to read message body: "`` (or ``"Failed to read ack body: "``).
+    """
