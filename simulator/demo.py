@@ -35,7 +35,7 @@ async def run_demo(config: SimConfig, *, foreground: bool, out: TextIO, message:
         post = await send_dm(sim, cast, message)
         verdict = await _outcome(sim, mark, post["id"], foreground)
         await sim.settle()
-        hops = sorted(sim.bus.find(HopAttempted, since=mark), key=lambda h: h.at)
+        hops = sorted(sim.bus.find(HopAttempted, since=mark), key=lambda h: h.started)
         print("", *(hop_line(h) for h in hops), "", sep="\n", file=out)
         code = _report(sim, cast.phone.name, verdict, hops, out)
     print(f"({time.perf_counter() - started:.2f}s)", file=out)
@@ -43,9 +43,15 @@ async def run_demo(config: SimConfig, *, foreground: bool, out: TextIO, message:
 
 
 async def _outcome(sim: Simulator, mark: int, post_id: str, foreground: bool) -> object:
-    decision = await sim.bus.wait_for(PushDecision, lambda d: d.post_id == post_id, since=mark, timeout=DEADLINE)
+    decision = await sim.bus.wait_for(PushDecision, lambda d: d.post_id == post_id and d.username == "accounta",
+                                      since=mark, timeout=DEADLINE)
     if not decision.send or foreground:
         return decision
+    # The server's hop to the proxy settles whether anything can reach the phone: stop early on FAIL.
+    pushed = await sim.bus.wait_for(HopAttempted, lambda h: h.ids.post_id == post_id and
+                                    h.operation == "POST /api/v1/send_push", since=mark, timeout=DEADLINE)
+    if not pushed.ok:
+        return None
     try:
         return await sim.bus.wait_for(NotificationShown, lambda e: e.notification.post_id == post_id,
                                       since=mark, timeout=DEADLINE)
@@ -66,7 +72,8 @@ def _report(sim: Simulator, phone_name: str, verdict: object, hops: list[HopAtte
         n = verdict.notification
         print(f"{phone_name} lock screen: [{n.app}] {n.title} — {n.body}", file=out)
         return 0
-    failed = next((h for h in hops if not h.ok), None)
+    # The hop that failed last is the deepest one in the chain: the root cause, not its echo upstream.
+    failed = next((h for h in reversed(hops) if not h.ok), None)
     why = f"{failed.source} → {failed.target} {failed.operation}: {failed.outcome}" if failed else \
         f"no notification reached {phone_name} within {DEADLINE:g}s"
     print(f"FAILED: {why}", file=out)

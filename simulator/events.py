@@ -42,6 +42,7 @@ class HopAttempted:
     """One message from ``source`` to ``target`` was attempted; ``ok`` says if it got through."""
 
     at: float  # world clock when the hop started
+    started: float  # real monotonic time it started: orders hops causally even under a frozen clock
     duration_ms: float  # measured, real time
     source: str
     target: str

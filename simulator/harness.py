@@ -98,7 +98,7 @@ class Simulator:
         except UnknownToken:
             outcome, ok, target = "no phone holds this token", False, "nowhere"
         self.bus.publish(HopAttempted(
-            at=accepted.at, duration_ms=(time.perf_counter() - started) * 1000, source="apns", target=target,
+            at=accepted.at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source="apns", target=target,
             protocol=Protocol.OS_CHANNEL, encrypted=True, operation=f"push to {accepted.topic}",
             wire=(("apns-id", accepted.apns_id), ("payload", summarize_body(_compact(accepted.payload)))),
             outcome=outcome, ok=ok, ids=ids))

@@ -33,7 +33,7 @@ class HopResult:
     body: bytes
 
 
-def summarize_body(body: bytes, limit: int = 600) -> str:
+def summarize_body(body: bytes, limit: int = 5120) -> str:
     """Body text for the trace: decoded, cut at ``limit`` characters."""
     text = body.decode("utf-8", "replace")
     return text if len(text) <= limit else text[:limit] + "…"
@@ -59,8 +59,13 @@ class HopClient:
 
     async def request(self, method: str, url: str, *, target: str, body: bytes | None = None,
                       headers: dict[str, str] | None = None, ids: Correlation = Correlation(),
-                      wire: tuple[tuple[str, str], ...] = ()) -> HopResult:
-        """Send one request; publish the hop; raise HopError when no response arrived."""
+                      wire: tuple[tuple[str, str], ...] = (),
+                      judge: Callable[[HopResult], bool] | None = None) -> HopResult:
+        """Send one request; publish the hop; raise HopError when no response arrived.
+
+        ``judge`` decides whether the answer means the hop worked (default: any 2xx status), for
+        protocols such as the push proxy's that say FAIL inside an HTTP 200.
+        """
         parts = urlsplit(url)
         encrypted = parts.scheme == "https"
         operation = f"{method} {parts.path}"
@@ -72,7 +77,7 @@ class HopClient:
 
         def hop(outcome: str, ok: bool) -> None:
             self._publish(HopAttempted(
-                at=at, duration_ms=(time.perf_counter() - started) * 1000, source=self.source, target=target,
+                at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=self.source, target=target,
                 protocol=Protocol.HTTPS if encrypted else Protocol.HTTP, encrypted=encrypted,
                 operation=operation, wire=shown, outcome=outcome, ok=ok, ids=ids))
 
@@ -84,7 +89,8 @@ class HopClient:
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             hop(f"no response: {type(exc).__name__}: {exc}", False)
             raise HopError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
-        hop(f"{result.status} {summarize_body(data, 200)}".rstrip(), 200 <= result.status < 300)
+        ok = judge(result) if judge is not None else 200 <= result.status < 300
+        hop(f"{result.status} {summarize_body(data, 200)}".rstrip(), ok)
         return result
 
     async def websocket(self, url: str, *, target: str, headers: dict[str, str] | None = None
@@ -101,7 +107,7 @@ class HopClient:
             raise HopError(f"websocket {url}: {exc}") from exc
         finally:
             self._publish(HopAttempted(
-                at=at, duration_ms=(time.perf_counter() - started) * 1000, source=self.source, target=target,
+                at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=self.source, target=target,
                 protocol=Protocol.WSS if encrypted else Protocol.WS, encrypted=encrypted,
                 operation=f"GET {parts.path} (websocket)", wire=(), outcome=outcome, ok=ok))
 

@@ -50,6 +50,7 @@ async def run_serve(config: SimConfig, *, state_dir: Path, out: TextIO) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with Simulator(config, clock=SystemClock()) as sim:
         cast = await cast_dm_world(sim)
+        await cast.phone.to_background()  # the doc's state: app closed, still logged in
         endpoints = write_state(sim, state_dir, device_token=cast.phone.app().token)
         print(f"pushsim serving; state in {state_dir}", file=out)
         for name in ("chat", "proxy"):

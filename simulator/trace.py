@@ -27,7 +27,7 @@ def _essence(body: object) -> str:
     aps = body.get("aps")
     if isinstance(aps, dict) and "alert" in aps:
         return f"alert={json.dumps(aps['alert'], ensure_ascii=False)} type={body.get('type', '')}"
-    keys = ("message", "type", "login_id", "device_id", "channel_id", "id", "status")
+    keys = ("message", "type", "platform", "login_id", "device_id", "channel_id", "id", "status")
     picked = {k: body[k] for k in keys if k in body}
     return json.dumps(picked or body, ensure_ascii=False)
 

@@ -33,7 +33,8 @@ class WebServer:
         self._render_crash = render_crash
         self._ssl, self._host, self._port = ssl_context, host, port
         self.errors: list[BaseException] = []
-        app.middlewares.append(self._crash_guard)
+        # Outermost, so a component's own error middleware answers its wire errors first.
+        app.middlewares.insert(0, self._crash_guard)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         self.url = ""
 

@@ -7,7 +7,7 @@ import json
 from typing import Callable
 
 from ..events import Correlation, LogLine
-from ..hops import HopClient, HopError
+from ..hops import HopClient, HopError, HopResult
 from ..tasks import Supervisor
 from .core import ChatCore
 from .models import OutgoingPush
@@ -41,7 +41,7 @@ class PushGateway:
                   user_id=push.user_id, post_id=ids.post_id, status="Prepared to send")
         try:
             result = await self._client.request("POST", f"{self.server_url}/api/v1/send_push", target=self._target,
-                                                body=json.dumps(n).encode(), ids=ids)
+                                                body=json.dumps(n).encode(), ids=ids, judge=_delivered)
         except HopError as exc:
             self._log("ERROR", "Failed to send to push proxy", reason="push_proxy_send_error", ack_id=ids.ack_id,
                       user_id=push.user_id, device_id=device, error=str(exc))
@@ -79,3 +79,8 @@ class PushGateway:
             self._log("ERROR", "Notification ack not sent to push proxy", ack_id=ids.ack_id, error=str(exc))
             return False
         return result.status == 200
+
+
+def _delivered(result: HopResult) -> bool:
+    # The proxy says FAIL or REMOVE inside an HTTP 200; only OK means the push went on.
+    return result.status == 200 and b'"status":"OK"' in result.body

@@ -165,10 +165,11 @@ class ChatServer:
         raw = await request.read()
         try:
             ack = json.loads(raw)
-            assert isinstance(ack, dict)
-        except (ValueError, AssertionError):
+        except ValueError:
+            ack = None
+        if not isinstance(ack, dict):
             raise AppError(id="api.push_notifications_ack.message.parse.app_error", status_code=400,
-                           message="An error occurred building the push notification ack message.") from None
+                           message="An error occurred building the push notification ack message.")
         self.core.ack_received(session, ack)
         ids = Correlation(post_id=str(ack.get("post_id", "")), ack_id=str(ack.get("id", "")))
         if not await self.gateway.forward_ack(raw, ids):

@@ -103,7 +103,7 @@ class ApnsSender:
                 ("authorization", f"bearer <ES256 JWT kid={self._key.key_id} iss={self._key.team_id}>"),
                 ("payload", summarize_body(message.body)))
         self._publish(HopAttempted(
-            at=at, duration_ms=(time.perf_counter() - started) * 1000, source=self._source, target=self._target,
+            at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=self._source, target=self._target,
             protocol=Protocol.HTTP2_TLS, encrypted=True, operation=f"POST {path[:27]}…", wire=wire,
             outcome=outcome, ok=ok, ids=ids))
 

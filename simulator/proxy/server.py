@@ -18,12 +18,10 @@ from .sender import ApnsSender
 
 log = logging.getLogger(__name__)
 
-# The real proxy writes its JSON without a Content-Type, so Go sniffs it as text/plain.
-_CONTENT_TYPE = "text/plain; charset=utf-8"
-
-
 def _render(resp: PushResponse) -> web.Response:
-    return web.Response(body=resp.to_json(), content_type="text/plain", charset="utf-8")
+    # The real proxy writes its JSON with Go's encoder (trailing newline) and no Content-Type,
+    # so Go sniffs it as text/plain.
+    return web.Response(body=resp.to_json() + b"\n", content_type="text/plain", charset="utf-8")
 
 
 class PushProxy:
@@ -98,5 +96,5 @@ class PushProxy:
     def _log(self, level: str, message: str, *fields: tuple[str, str]) -> None:
         self._publish(LogLine(at=self._clock(), component=self.name, level=level, message=message,
                               fields=tuple(fields)))
-        log.log(logging.getLevelName(level if level != "WARN" else "WARNING"), "%s %s", message,
-                json.dumps(dict(fields)) if fields else "")
+        # The bus is the proxy's log; Python logging gets it at DEBUG for library users who want it.
+        log.debug("%s %s %s", level, message, json.dumps(dict(fields)) if fields else "")
