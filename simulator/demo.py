@@ -31,12 +31,16 @@ async def run_demo(config: SimConfig, *, foreground: bool, out: TextIO, message:
         cast = await cast_dm_world(sim)
         if not foreground:
             await cast.phone.to_background()  # doc step 2.2: close the app, do not log out
+        setup = sim.bus.find(HopAttempted)
         mark = sim.bus.mark()
         post = await send_dm(sim, cast, message)
         verdict = await _outcome(sim, mark, post["id"], foreground)
         await sim.settle()
         hops = sorted(sim.bus.find(HopAttempted, since=mark), key=lambda h: h.started)
-        print("", *(hop_line(h) for h in hops), "", sep="\n", file=out)
+        _section(out, f"Set-up: Account A signs in on the iPhone; the app {'stays in front' if foreground else 'goes to the background'}",
+                 setup)
+        _section(out, f'Trigger: Account B sends "{message}" to Account A in a direct message', hops)
+        print(file=out)
         code = _report(sim, cast.phone.name, verdict, hops, out)
     print(f"({time.perf_counter() - started:.2f}s)", file=out)
     return code
@@ -57,6 +61,12 @@ async def _outcome(sim: Simulator, mark: int, post_id: str, foreground: bool) ->
                                       since=mark, timeout=DEADLINE)
     except TimeoutError:
         return None
+
+
+def _section(out: TextIO, title: str, hops: list[HopAttempted]) -> None:
+    print(f"\n{title}", file=out)
+    for hop in sorted(hops, key=lambda h: h.started):
+        print("  " + hop_line(hop), file=out)
 
 
 def _report(sim: Simulator, phone_name: str, verdict: object, hops: list[HopAttempted], out: TextIO) -> int:

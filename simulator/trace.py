@@ -32,12 +32,12 @@ def _essence(body: object) -> str:
     return json.dumps(picked or body, ensure_ascii=False)
 
 
-def hop_line(hop: HopAttempted, *, width: int = 70) -> str:
+def hop_line(hop: HopAttempted, *, width: int = 56) -> str:
     """``time  source → target  protocol  lock  operation  sent  ⇒ outcome``."""
     stamp = datetime.fromtimestamp(hop.at, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
     lock = "TLS  " if hop.encrypted else "PLAIN"
     mark = "ok " if hop.ok else "ERR"
     sent = _sent(hop, width)
-    outcome = hop.outcome if len(hop.outcome) <= 60 else hop.outcome[:59] + "…"
-    return (f"{stamp}  {mark} {hop.source:>16} → {hop.target:<16} {hop.protocol.value:<11} {lock} "
+    outcome = hop.outcome if len(hop.outcome) <= 52 else hop.outcome[:51] + "…"
+    return (f"{stamp} {mark} {hop.source:>16} → {hop.target:<16} {hop.protocol.value:<11} {lock} "
             f"{hop.operation}{'  ' + sent if sent else ''}  ⇒ {outcome}")
