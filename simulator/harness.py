@@ -24,7 +24,7 @@ from .chat.pusher import PushGateway
 from .chat.server import ChatServer
 from .clock import Clock, FakeClock
 from .config import SimConfig
-from .events import Correlation, HopAttempted, Protocol
+from .events import ComponentStarted, Correlation, HopAttempted, Protocol
 from .hops import HopClient, summarize_body
 from .links import MattermostClient
 from .proxy.config import ApplePushSettings, ProxyConfig
@@ -61,23 +61,27 @@ class Simulator:
         self.clock: Clock = clock or FakeClock()
         self.bus = EventBus()
         self.pki = Pki()
-        self.rng = random.Random(self.config.seed)
         self.supervisor = Supervisor("world")  # accepted work: pushes, acks
         self.sockets = Supervisor("websockets")  # long-lived readers, never drained
-        self.provider_key = ProviderKey(key=new_p256_key(), key_id=self.config.key_id, team_id=self.config.team_id)
-        self.signing_key = new_p256_key()  # the chat server's asymmetric signing key (§7.12)
+        self.provider_key = ProviderKey(key=new_p256_key(self.rng("provider-key")), key_id=self.config.key_id,
+                                        team_id=self.config.team_id)
+        self.signing_key = new_p256_key(self.rng("signing-key"))  # the chat server's asymmetric signing key (§7.12)
         self.keys = KeyRing()
         self.keys.register(team_id=self.config.team_id, key_id=self.config.key_id,
                            public_key=self.provider_key.key.public_key())
-        self.devices = DeviceRegistry(rng=self.rng, clock=self.clock)
+        self.devices = DeviceRegistry(rng=self.rng("apns-devices"), clock=self.clock)
         self.faults = Faults()
         self.apns_core = ApnsCore(keys=self.keys, devices=self.devices, clock=self.clock, faults=self.faults,
-                                  rng=self.rng)
+                                  rng=self.rng("apns"))
         self._stack = AsyncExitStack()
         self._clients: list[HopClient] = []
         self.apns: dict[Environment, FakeApns] = {}
 
     # -- wiring ------------------------------------------------------------------------------
+    def rng(self, stream: str) -> random.Random:
+        """A random stream of its own per component: concurrency in one cannot shift another's ids."""
+        return random.Random(f"{self.config.seed}/{stream}")
+
     def _client(self, source: str) -> HopClient:
         client = HopClient(source=source, publish=self.bus.publish, clock=self.clock,
                            ssl_context=self.pki.client_context())
@@ -116,12 +120,13 @@ class Simulator:
             self.apns[env] = await self._stack.enter_async_context(FakeApns(
                 self.apns_core, environment=env, ssl_context=self.pki.server_context(host, alpn=["h2"]),
                 publish=self.bus.publish, deliver=self._deliver))
+            self.bus.publish(ComponentStarted(at=self.clock(), name=f"apns-{env.value}", url=self.apns[env].url))
         self.proxy = await self._stack.enter_async_context(PushProxy(
             self._proxy_config(), apns_urls={False: self.apns[Environment.PRODUCTION].url,
                                              True: self.apns[Environment.SANDBOX].url},
             apns_ssl=self.pki.client_context(alpn=["h2"]), clock=self.clock, publish=self.bus.publish,
             ssl_context=self.pki.server_context("push.mattermost.com") if self.config.proxy_tls else None))
-        self.chat_core = ChatCore(config=self._chat_config(), clock=self.clock, ids=IdFactory(self.rng),
+        self.chat_core = ChatCore(config=self._chat_config(), clock=self.clock, ids=IdFactory(self.rng("chat")),
                                   signer=lambda claims: es256_jwt(self.signing_key, claims),
                                   signing_public_key=spki_b64(self.signing_key))
         gateway = PushGateway(self.chat_core, server_url=self.proxy.url, client=self._client("chat"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,9 +32,19 @@ def es256_jwt(key: ec.EllipticCurvePrivateKey, claims: dict[str, object], *, kid
     return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
-def new_p256_key() -> ec.EllipticCurvePrivateKey:
-    """A fresh P-256 key (APNs .p8 keys and Mattermost's asymmetric signing key are P-256)."""
-    return ec.generate_private_key(ec.SECP256R1())
+# Order of the P-256 group: private scalars must lie in [1, n-1].
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def new_p256_key(rng: random.Random | None = None) -> ec.EllipticCurvePrivateKey:
+    """A P-256 key (APNs .p8 keys and Mattermost's signing key are P-256).
+
+    With ``rng`` the key is derived from it, so a seeded world has the same keys every run
+    (test keys only: a seeded Random is no source of secrets). Without, it is truly random.
+    """
+    if rng is None:
+        return ec.generate_private_key(ec.SECP256R1())
+    return ec.derive_private_key(1 + rng.getrandbits(256) % (_P256_ORDER - 1), ec.SECP256R1())
 
 
 def p8_pem(key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -8,33 +8,19 @@ Rule 3: the frozen models are snapshots; only this class holds (and replaces) mu
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from simulator.chat import notify
+from simulator.chat.directory import Directory
 from simulator.chat.errors import AppError, ErrorCode
 from simulator.chat.ids import IdFactory
-from simulator.chat.models import (DEFAULT_CHANNEL_NOTIFY_PROPS, DEFAULT_USER_NOTIFY_PROPS, AckRecord, Channel,
-                                   ChannelType, ChatConfig, CollapsedThreads, ContentsMode, OutgoingPush, Post,
-                                   PushDecision, Session, Status, StatusRecord, Team, User,
+from simulator.chat.mentions import Mentions, MentionType
+from simulator.chat.models import (AckRecord, Channel, ChannelType, ChatConfig, CollapsedThreads, ContentsMode,
+                                   OutgoingPush, Post, PushDecision, Session, Status, StatusRecord, Team, User,
                                    frozen_map)
 
-_USERNAME = re.compile(r"[a-z0-9.\-_]{1,64}")
-_RESERVED_USERNAMES = frozenset({"all", "channel", "here", "matterbot", "system"})
-_DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
 _HOUR_MS = 3_600_000
-
-
-@dataclass(slots=True)
-class _Member:
-    """A channel membership: notify props and unread counters (mutable, core-private)."""
-
-    notify_props: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_NOTIFY_PROPS))
-    mention_count: int = 0
-    mention_count_root: int = 0  # what the badge counts when collapsed threads are on
 
 
 class ChatCore:
@@ -45,12 +31,7 @@ class ChatCore:
         self.config, self._clock, self._ids = config, clock, ids
         self._signer, self._public_key = signer, signing_public_key
         self.diagnostic_id = ids.new_id()
-        self._users: dict[str, User] = {}
-        self._by_username: dict[str, str] = {}
-        self._passwords: dict[str, str] = {}
-        self._teams: dict[str, Team] = {}
-        self._channels: dict[str, Channel] = {}
-        self._members: dict[str, dict[str, _Member]] = {}  # channel id -> user id -> membership
+        self._dir = Directory(clock=clock, ids=ids)  # users, teams, channels, members
         self._posts: dict[str, Post] = {}
         self._replies: dict[str, list[str]] = {}  # root id -> reply ids, oldest first
         self._followers: dict[str, set[str]] = {}  # root id -> following user ids
@@ -64,41 +45,71 @@ class ChatCore:
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
-    # ------------------------------------------------------------------ users
+    # ------------------------------------------------------------------ directory (see directory.py)
     def create_user(self, *, username: str, password: str, email: str | None = None,
                     first_name: str = "", last_name: str = "") -> User:
         """Backdoor: a new user with the server's default notify props."""
-        name = username.lower()
-        if not _USERNAME.fullmatch(name) or name in _RESERVED_USERNAMES:
-            raise AppError.of(ErrorCode.USERNAME_INVALID, detailed_error=f"username={username}")
-        if name in self._by_username:
-            raise AppError.of(ErrorCode.USERNAME_EXISTS)
-        address = (email or f"{name}@pushsim.test").lower()
-        if any(u.email == address for u in self._users.values()):
-            raise AppError.of(ErrorCode.EMAIL_EXISTS)
-        user = User(id=self._ids.new_id(), username=name, email=address, first_name=first_name,
-                    last_name=last_name, notify_props=frozen_map(DEFAULT_USER_NOTIFY_PROPS),
-                    create_at=self._now_ms())
-        self._users[user.id], self._by_username[name], self._passwords[user.id] = user, user.id, password
-        return user
+        return self._dir.create_user(username=username, password=password, email=email,
+                                     first_name=first_name, last_name=last_name)
 
     def user(self, user_id: str) -> User:
         """The user, or 404."""
-        if user_id not in self._users:
-            raise AppError.of(ErrorCode.USER_MISSING, detailed_error=f"user_id={user_id}")
-        return self._users[user_id]
+        return self._dir.user(user_id)
 
     def user_by_username(self, username: str) -> User:
         """The user with that username (case-insensitive), or 404."""
-        return self.user(self._by_username.get(username.lower(), ""))
+        return self._dir.user_by_username(username)
 
     def patch_notify_props(self, user_id: str, props: Mapping[str, str]) -> User:
         """Merge ``props`` into the user's notify props (``PUT /users/{id}/patch``)."""
-        user = self.user(user_id)
-        user = replace(user, notify_props=frozen_map({**user.notify_props, **props}))
-        self._users[user_id] = user
-        return user
+        return self._dir.patch_notify_props(user_id, props)
 
+    def create_team(self, *, name: str, display_name: str) -> Team:
+        """Backdoor: a team with its Town Square and Off-Topic channels."""
+        return self._dir.create_team(name=name, display_name=display_name)
+
+    def team_by_name(self, name: str) -> Team:
+        """The team with that name, or 404."""
+        return self._dir.team_by_name(name)
+
+    def create_channel(self, team_id: str, *, name: str, display_name: str,
+                       channel_type: ChannelType = ChannelType.OPEN) -> Channel:
+        """Backdoor: an open or private channel in a team (no members yet)."""
+        return self._dir.create_channel(team_id, name=name, display_name=display_name, channel_type=channel_type)
+
+    def add_team_member(self, team_id: str, user_id: str) -> None:
+        """Join a team, and with it Town Square and Off-Topic."""
+        self._dir.add_team_member(team_id, user_id)
+
+    def add_channel_member(self, channel_id: str, user_id: str) -> None:
+        """Join a channel with default member notify props (idempotent)."""
+        self._dir.add_channel_member(channel_id, user_id)
+
+    def channel(self, channel_id: str) -> Channel:
+        """The channel, or 404."""
+        return self._dir.channel(channel_id)
+
+    def channel_by_name(self, team_id: str, name: str) -> Channel:
+        """A team's channel by name, or 404."""
+        return self._dir.channel_by_name(team_id, name)
+
+    def channel_member_ids(self, channel_id: str) -> list[str]:
+        """Member user ids in join order."""
+        return self._dir.channel_member_ids(channel_id)
+
+    def create_direct_channel(self, user_a: str, user_b: str) -> Channel:
+        """The DM channel of two users, created on first use (name = sorted ids joined by "__")."""
+        return self._dir.create_direct_channel(user_a, user_b)
+
+    def create_group_channel(self, user_ids: Sequence[str]) -> Channel:
+        """The GM channel of 3–8 users, created on first use (name = sha1 of the sorted ids)."""
+        return self._dir.create_group_channel(user_ids)
+
+    def patch_channel_notify_props(self, channel_id: str, user_id: str, props: Mapping[str, str]) -> Mapping[str, str]:
+        """Merge member notify props (``mark_unread="mention"`` mutes; ``push`` overrides the level)."""
+        return self._dir.patch_channel_notify_props(channel_id, user_id, props)
+
+    # ------------------------------------------------------------------ collapsed threads
     def set_collapsed_threads(self, user_id: str, enabled: bool) -> None:
         """Backdoor: the user's collapsed-reply-threads preference (used unless the config forces it)."""
         self._crt_prefs[self.user(user_id).id] = enabled
@@ -110,105 +121,10 @@ class ChatCore:
             return mode is CollapsedThreads.ALWAYS_ON
         return self._crt_prefs.get(user_id, mode is CollapsedThreads.DEFAULT_ON)
 
-    # ------------------------------------------------------------------ teams and channels
-    def create_team(self, *, name: str, display_name: str) -> Team:
-        """Backdoor: a team with its Town Square and Off-Topic channels."""
-        if any(t.name == name for t in self._teams.values()):
-            raise AppError.of(ErrorCode.TEAM_EXISTS)
-        team = Team(id=self._ids.new_id(), name=name, display_name=display_name, create_at=self._now_ms())
-        self._teams[team.id] = team
-        for channel_name, channel_display in _DEFAULT_CHANNELS:
-            self.create_channel(team.id, name=channel_name, display_name=channel_display)
-        return team
-
-    def team_by_name(self, name: str) -> Team:
-        """The team with that name, or 404."""
-        team = next((t for t in self._teams.values() if t.name == name), None)
-        if team is None:
-            raise AppError.of(ErrorCode.TEAM_MISSING)
-        return team
-
-    def create_channel(self, team_id: str, *, name: str, display_name: str,
-                       channel_type: ChannelType = ChannelType.OPEN) -> Channel:
-        """Backdoor: an open or private channel in a team (no members yet)."""
-        if team_id not in self._teams:
-            raise AppError.of(ErrorCode.TEAM_MISSING)
-        if any(c.team_id == team_id and c.name == name for c in self._channels.values()):
-            raise AppError.of(ErrorCode.CHANNEL_EXISTS)
-        return self._save_channel(Channel(id=self._ids.new_id(), team_id=team_id, type=ChannelType(channel_type),
-                                          name=name, display_name=display_name, create_at=self._now_ms()))
-
-    def _save_channel(self, channel: Channel) -> Channel:
-        self._channels[channel.id] = channel
-        self._members[channel.id] = {}
-        return channel
-
-    def add_team_member(self, team_id: str, user_id: str) -> None:
-        """Join a team, and with it Town Square and Off-Topic."""
-        self.user(user_id)
-        for name, _ in _DEFAULT_CHANNELS:
-            self.add_channel_member(self.channel_by_name(team_id, name).id, user_id)
-
-    def add_channel_member(self, channel_id: str, user_id: str) -> None:
-        """Join a channel with default member notify props (idempotent)."""
-        self.user(user_id)
-        self._members[self.channel(channel_id).id].setdefault(user_id, _Member())
-
-    def channel(self, channel_id: str) -> Channel:
-        """The channel, or 404."""
-        if channel_id not in self._channels:
-            raise AppError.of(ErrorCode.CHANNEL_MISSING, detailed_error=f"channel_id={channel_id}")
-        return self._channels[channel_id]
-
-    def channel_by_name(self, team_id: str, name: str) -> Channel:
-        """A team's channel by name, or 404."""
-        for channel in self._channels.values():
-            if channel.team_id == team_id and channel.name == name:
-                return channel
-        raise AppError.of(ErrorCode.CHANNEL_MISSING, detailed_error=f"name={name}")
-
-    def channel_member_ids(self, channel_id: str) -> list[str]:
-        """Member user ids in join order."""
-        return list(self._members[self.channel(channel_id).id])
-
-    def create_direct_channel(self, user_a: str, user_b: str) -> Channel:
-        """The DM channel of two users, created on first use (name = sorted ids joined by "__")."""
-        ids = sorted({self.user(user_a).id, self.user(user_b).id})
-        return self._teamless(ChannelType.DIRECT, f"{ids[0]}__{ids[-1]}", "", ids)
-
-    def create_group_channel(self, user_ids: Sequence[str]) -> Channel:
-        """The GM channel of 3–8 users, created on first use (name = sha1 of the sorted ids)."""
-        ids = sorted({self.user(uid).id for uid in user_ids})
-        if not 3 <= len(ids) <= 8:
-            raise AppError.of(ErrorCode.GROUP_SIZE)
-        display = ", ".join(sorted(self._users[uid].username for uid in ids))
-        return self._teamless(ChannelType.GROUP, hashlib.sha1("".join(ids).encode()).hexdigest(), display, ids)
-
-    def _teamless(self, kind: ChannelType, name: str, display_name: str, member_ids: list[str]) -> Channel:
-        for channel in self._channels.values():
-            if channel.type is kind and channel.name == name:
-                return channel
-        channel = self._save_channel(Channel(id=self._ids.new_id(), team_id="", type=kind, name=name,
-                                             display_name=display_name, create_at=self._now_ms()))
-        for uid in member_ids:
-            self.add_channel_member(channel.id, uid)
-        return channel
-
-    def patch_channel_notify_props(self, channel_id: str, user_id: str, props: Mapping[str, str]) -> Mapping[str, str]:
-        """Merge member notify props (``mark_unread="mention"`` mutes; ``push`` overrides the level)."""
-        member = self._members[self.channel(channel_id).id].get(user_id)
-        if member is None:
-            raise AppError.of(ErrorCode.MEMBER_MISSING)
-        member.notify_props.update(props)
-        return frozen_map(member.notify_props)
-
     # ------------------------------------------------------------------ sessions
     def login(self, *, login_id: str, password: str, device_id: str = "") -> tuple[User, Session]:
         """``POST /users/login``: a new session; a device id makes it mobile and evicts its old session."""
-        wanted = login_id.lower()
-        user = next((u for u in self._users.values() if wanted in (u.username, u.email)), None)
-        if user is None or not hmac.compare_digest(self._passwords[user.id].encode(), password.encode()):
-            raise AppError.of(ErrorCode.INVALID_CREDENTIALS)
+        user = self._dir.verify_credentials(login_id, password)
         if device_id:
             self._revoke_device(user.id, device_id, keep="")
         hours = self.config.session_length_mobile_hours if device_id else self.config.session_length_web_hours
@@ -283,7 +199,7 @@ class ChatCore:
         """``POST /channels/members/me/view``: "" = app in background; a channel marks it read."""
         current = self.status_of(self.user(user_id).id)
         self._statuses[user_id] = current.viewing(channel_id, now_ms=self._now_ms())
-        member = self._members.get(channel_id, {}).get(user_id)
+        member = self._dir.members.get(channel_id, {}).get(user_id)
         if member is not None:
             member.mention_count = member.mention_count_root = 0
 
@@ -305,7 +221,7 @@ class ChatCore:
                     ) -> tuple[Post, list[PushDecision], list[OutgoingPush]]:
         """``POST /posts``: the poster must be a channel member; returns the post and its pushes."""
         live = self._live(session)
-        if live.user_id not in self._members.get(channel_id, {}):
+        if live.user_id not in self._dir.members.get(channel_id, {}):
             raise AppError.of(ErrorCode.NO_PERMISSION, detailed_error=f"channel_id={channel_id}")
         return self.inject_post(user_id=live.user_id, channel_id=channel_id, message=message, root_id=root_id)
 
@@ -332,9 +248,9 @@ class ChatCore:
         return self._posts[post_id]
 
     def _audience(self, post: Post, channel: Channel, thread: tuple[Post, ...]) -> notify.Audience:
-        members = self._members[channel.id]
+        members = self._dir.members[channel.id]
         return notify.Audience(
-            post=post, channel=channel, profiles={uid: self._users[uid] for uid in members},
+            post=post, channel=channel, profiles={uid: self._dir.users[uid] for uid in members},
             member_props={uid: m.notify_props for uid, m in members.items()},
             statuses={uid: self.status_of(uid) for uid in members}, thread=thread,
             crt_users=frozenset(uid for uid in members if self.crt_enabled(uid)),
@@ -355,20 +271,20 @@ class ChatCore:
         for verdict in notify.plan(aud, mentions):
             reason = gate or verdict.reason
             decisions.append(PushDecision(at=self._clock(), post_id=post.id, user_id=verdict.user_id,
-                                          username=self._users[verdict.user_id].username,
+                                          username=self._dir.users[verdict.user_id].username,
                                           send=not reason, reason=str(reason)))
             if not reason:
                 pushes += self._fan_out(self._message(aud, verdict), verdict.user_id)
         return decisions, pushes
 
-    def _count_mentions(self, post: Post, mentions: notify.Mentions) -> None:
+    def _count_mentions(self, post: Post, mentions: Mentions) -> None:
         """``IncrementMentionCount`` for everyone mentioned; the poster has now read the channel."""
-        members = self._members[post.channel_id]
+        members = self._dir.members[post.channel_id]
         for uid, kind in mentions.users.items():
             member = members[uid]
             member.mention_count += 1
             member.mention_count_root += 0 if post.root_id else 1
-            if post.root_id and kind not in (notify.MentionType.THREAD, notify.MentionType.COMMENT):
+            if post.root_id and kind not in (MentionType.THREAD, MentionType.COMMENT):
                 key = (uid, post.root_id)
                 self._thread_mentions[key] = self._thread_mentions.get(key, 0) + 1
         poster = members.get(post.user_id)
@@ -384,7 +300,7 @@ class ChatCore:
         if mode is ContentsMode.ID_LOADED:
             fields = notify.id_loaded_fields(post=post, channel=aud.channel, recipient_id=user_id, is_crt=is_crt)
         else:
-            sender = self._users[post.user_id]
+            sender = self._dir.users[post.user_id]
             title = notify.channel_title(aud.channel, sender, aud.profiles.values(), user_id)
             fields = notify.full_fields(mode=mode, post=post, channel=aud.channel, title=title,
                                         sender=notify.sender_name(post, sender), verdict=verdict, is_crt=is_crt)
@@ -395,7 +311,7 @@ class ChatCore:
         """``getUserBadgeCount``: unread mentions (and DM posts) across channels, plus thread mentions with CRT."""
         crt = self.crt_enabled(user_id)
         total = sum(m.mention_count_root if crt else m.mention_count
-                    for members in self._members.values() for uid, m in members.items() if uid == user_id)
+                    for members in self._dir.members.values() for uid, m in members.items() if uid == user_id)
         if crt:
             total += sum(n for (uid, _), n in self._thread_mentions.items() if uid == user_id)
         return total
@@ -431,9 +347,9 @@ class ChatCore:
         if not self.config.licensed:
             raise AppError.of(ErrorCode.ID_LOADED_UNAVAILABLE)
         post = self.post(post_id)
-        if user_id not in self._members.get(post.channel_id, {}):
+        if user_id not in self._dir.members.get(post.channel_id, {}):
             raise AppError.of(ErrorCode.NO_PERMISSION)
-        aud = self._audience(post, self._channels[post.channel_id], ())
+        aud = self._audience(post, self._dir.channels[post.channel_id], ())
         fields = self._message(aud, notify.Verdict(user_id=user_id, reason=""), ContentsMode.FULL)
         return notify.wire({**fields, "server_id": self.diagnostic_id})
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from simulator.chat import notify
+from simulator.chat import mentions, notify
+from simulator.chat.mentions import MentionType
 from simulator.chat.models import (DEFAULT_USER_NOTIFY_PROPS, Channel, ChannelType, ContentsMode, Post,
                                    SkipReason, Status, StatusRecord, User)
-from simulator.chat.notify import MentionType, ReplyType
+from simulator.chat.notify import ReplyType
 
 NOW_MS = 1_767_225_600_000
 MISSING = object()  # the push_status prop is absent
@@ -101,7 +102,7 @@ KEYWORDS = {"@alice": ["a"], "@bob": ["b"], "@channel": ["a", "b"], "@all": ["a"
     ("hi @carol.", {}, ("carol",)),
 ])
 def test_parse_mentions(text: str, users: dict[str, MentionType], others: tuple[str, ...]) -> None:
-    found = notify.parse_mentions(text, KEYWORDS)
+    found = mentions.parse_mentions(text, KEYWORDS)
     assert dict(found.users) == users
     assert found.others == others
 
@@ -111,7 +112,7 @@ def test_parse_mentions(text: str, users: dict[str, MentionType], others: tuple[
     ("@alice", False, False, False),
 ])
 def test_parse_mentions_flags(text: str, here: bool, channel: bool, all_: bool) -> None:
-    found = notify.parse_mentions(text, KEYWORDS)
+    found = mentions.parse_mentions(text, KEYWORDS)
     assert (found.here, found.channel, found.all) == (here, channel, all_)
 
 
@@ -129,7 +130,7 @@ def test_parse_mentions_flags(text: str, here: bool, channel: bool, all_: bool) 
 def test_mention_keywords(props: dict[str, str], member: dict[str, str], status: Status,
                           expected: set[str]) -> None:
     user = _user(**props)
-    keywords = notify.mention_keywords([user], {user.id: member}, {user.id: StatusRecord(status=status)})
+    keywords = mentions.mention_keywords([user], {user.id: member}, {user.id: StatusRecord(status=status)})
     assert set(keywords) == expected
     assert all(ids == [user.id] for ids in keywords.values())
 
