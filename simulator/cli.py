@@ -57,14 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare = _wrong_key if args.wrong_key else None
         return asyncio.run(run_demo(config, foreground=args.foreground, out=sys.stdout, message=args.message,
                                     prepare=prepare))
-    if args.command == "serve":
-        from .serve import run_serve
-        try:
-            return asyncio.run(run_serve(config, state_dir=args.state_dir, out=sys.stdout))
-        except KeyboardInterrupt:
-            return 0
-    parser.error(f"unknown command {args.command}")
-    return 2
+    from .serve import run_serve  # argparse allows only demo and serve
+    try:
+        return asyncio.run(run_serve(config, state_dir=args.state_dir, out=sys.stdout))
+    except KeyboardInterrupt:
+        return 0
 
 
 def _wrong_key(sim: object) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,11 +19,11 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _compact(obj: dict[str, object]) -> bytes:
+def _compact(obj: Mapping[str, object]) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def es256_jwt(key: ec.EllipticCurvePrivateKey, claims: dict[str, object], *, kid: str | None = None) -> str:
+def es256_jwt(key: ec.EllipticCurvePrivateKey, claims: Mapping[str, object], *, kid: str | None = None) -> str:
     """A compact JWS with a JOSE raw r||s signature."""
     header: dict[str, object] = {"alg": "ES256"}
     if kid is not None:
