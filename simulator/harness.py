@@ -24,6 +24,8 @@ from .chat.pusher import PushGateway
 from .chat.server import ChatServer
 from .clock import Clock, FakeClock
 from .config import SimConfig
+from .connect import ConnectProxy
+from .egress import MATTERMOST_HOSTS
 from .events import ComponentStarted, Correlation, HopAttempted, Protocol
 from .hops import HopClient, summarize_body
 from .links import MattermostClient
@@ -34,6 +36,10 @@ from .tasks import Supervisor
 from .tls import Pki
 
 APNS_HOSTS = {Environment.PRODUCTION: "api.push.apple.com", Environment.SANDBOX: "api.sandbox.push.apple.com"}
+# Every name each fake answers for (its TLS certificate carries them all; the CONNECT proxy maps them).
+APNS_NAMES = {Environment.PRODUCTION: ("api.push.apple.com",),
+              Environment.SANDBOX: ("api.sandbox.push.apple.com", "api.development.push.apple.com")}
+APNS_PORTS = (443, 2197)
 
 
 class WorldFailed(Exception):
@@ -116,16 +122,16 @@ class Simulator:
         return self
 
     async def _start(self) -> None:
-        for env, host in APNS_HOSTS.items():
+        for env in APNS_NAMES:
             self.apns[env] = await self._stack.enter_async_context(FakeApns(
-                self.apns_core, environment=env, ssl_context=self.pki.server_context(host, alpn=["h2"]),
+                self.apns_core, environment=env, ssl_context=self.pki.server_context(*APNS_NAMES[env], alpn=["h2"]),
                 publish=self.bus.publish, deliver=self._deliver))
             self.bus.publish(ComponentStarted(at=self.clock(), name=f"apns-{env.value}", url=self.apns[env].url))
         self.proxy = await self._stack.enter_async_context(PushProxy(
             self._proxy_config(), apns_urls={False: self.apns[Environment.PRODUCTION].url,
                                              True: self.apns[Environment.SANDBOX].url},
             apns_ssl=self.pki.client_context(alpn=["h2"]), clock=self.clock, publish=self.bus.publish,
-            ssl_context=self.pki.server_context("push.mattermost.com") if self.config.proxy_tls else None))
+            ssl_context=self.pki.server_context(*MATTERMOST_HOSTS) if self.config.proxy_tls else None))
         self.chat_core = ChatCore(config=self._chat_config(), clock=self.clock, ids=IdFactory(self.rng("chat")),
                                   signer=lambda claims: es256_jwt(self.signing_key, claims),
                                   signing_public_key=spki_b64(self.signing_key))
@@ -134,9 +140,19 @@ class Simulator:
         self.chat = await self._stack.enter_async_context(ChatServer(
             self.chat_core, gateway=gateway, clock=self.clock, publish=self.bus.publish,
             ssl_context=self.pki.server_context("chat.pushsim.test")))
+        self.connect = await self._stack.enter_async_context(ConnectProxy(
+            self._connect_routes(), publish=self.bus.publish, clock=self.clock))
         self.fleet = Fleet(seed=self.config.seed, clock=self.clock, publish=self.bus.publish,
                            registrar=_Registrar(self.devices), links=self.mattermost_client,
                            spawn=self.supervisor.spawn)
+
+    def _connect_routes(self) -> dict[tuple[str, int], tuple[str, int]]:
+        routes = {(name, port): ("127.0.0.1", self.apns[env].port)
+                  for env, names in APNS_NAMES.items() for name in names for port in APNS_PORTS}
+        if self.config.proxy_tls:
+            proxy_port = int(self.proxy.url.rsplit(":", 1)[1])
+            routes.update({(name, 443): ("127.0.0.1", proxy_port) for name in MATTERMOST_HOSTS})
+        return routes
 
     def _proxy_config(self) -> ProxyConfig:
         apple = ApplePushSettings(type=self.config.ios_push_type, apple_push_topic=self.config.ios_bundle_id,
@@ -151,7 +167,7 @@ class Simulator:
     @property
     def urls(self) -> dict[str, str]:
         """Every component's base URL."""
-        return {"chat": self.chat.url, "proxy": self.proxy.url,
+        return {"chat": self.chat.url, "proxy": self.proxy.url, "connect": self.connect.url,
                 "apns": self.apns[Environment.PRODUCTION].url, "apns_sandbox": self.apns[Environment.SANDBOX].url}
 
     def add_phone(self, name: str | None = None, **kwargs: Any) -> Phone:
@@ -166,7 +182,8 @@ class Simulator:
     def errors(self) -> list[BaseException]:
         """Unexpected exceptions recorded by any component so far."""
         found = [*self.supervisor.errors, *self.sockets.errors]
-        for component in (*self.apns.values(), getattr(self, "proxy", None), getattr(self, "chat", None)):
+        for component in (*self.apns.values(), getattr(self, "proxy", None), getattr(self, "chat", None),
+                          getattr(self, "connect", None)):
             if component is not None:
                 found.extend(component.errors if not hasattr(component, "server") else component.server.errors)
         return found

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from .egress import EgressBlocked, EgressRefused, require_loopback
 from .events import Correlation, HopAttempted, Protocol
 
 Publish = Callable[[object], None]
@@ -82,6 +83,13 @@ class HopClient:
                 operation=operation, wire=shown, outcome=outcome, ok=ok, ids=ids))
 
         try:
+            require_loopback(parts.hostname or "", parts.port or 443)
+        except EgressRefused as exc:
+            self._publish(EgressBlocked(at=at, source=self.source, host=parts.hostname or "", port=parts.port or 443,
+                                        reason=str(exc)))
+            hop(f"refused by the egress guard: {parts.hostname}", False)
+            raise HopError(str(exc)) from exc
+        try:
             async with self._client().request(method, url, data=body, headers=headers,
                                               ssl=self._ssl_for(url)) as resp:
                 data = await resp.read()
@@ -101,8 +109,9 @@ class HopClient:
         started, at = time.perf_counter(), self._clock()
         outcome, ok = "101 Switching Protocols", True
         try:
+            require_loopback(parts.hostname or "", parts.port or 443)
             return await self._client().ws_connect(url, headers=headers, ssl=self._ssl_for(url.replace("wss:", "https:")))
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError, EgressRefused) as exc:
             outcome, ok = f"no websocket: {type(exc).__name__}: {exc}", False
             raise HopError(f"websocket {url}: {exc}") from exc
         finally:

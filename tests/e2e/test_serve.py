@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl with HTTP/2")
 
 
-def der_signed_jwt(key: ec.EllipticCurvePrivateKey, key_id: str, team_id: str) -> str:
+def der_signed_jwt(key: ec.EllipticCurvePrivateKey, key_id: str, team_id: str, iat: float | None = None) -> str:
     # Apple's shell recipe signs with `openssl dgst -sha256 -sign`, which yields DER, not raw r||s.
     def enc(obj: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-    head = f"{enc({'alg': 'ES256', 'kid': key_id})}.{enc({'iss': team_id, 'iat': int(time.time())})}"
+    head = f"{enc({'alg': 'ES256', 'kid': key_id})}.{enc({'iss': team_id, 'iat': int(time.time() if iat is None else iat)})}"
     sig = key.sign(head.encode(), ec.ECDSA(hashes.SHA256()))
     return f"{head}.{base64.urlsafe_b64encode(sig).rstrip(b'=').decode()}"
 
