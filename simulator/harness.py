@@ -25,6 +25,7 @@ from .chat.server import ChatServer
 from .clock import Clock, FakeClock
 from .config import SimConfig
 from .connect import ConnectProxy
+from .control import ControlApi
 from .egress import MATTERMOST_HOSTS
 from .events import ComponentStarted, Correlation, HopAttempted, Protocol
 from .hops import HopClient, summarize_body
@@ -145,6 +146,8 @@ class Simulator:
         self.fleet = Fleet(seed=self.config.seed, clock=self.clock, publish=self.bus.publish,
                            registrar=_Registrar(self.devices), links=self.mattermost_client,
                            spawn=self.supervisor.spawn)
+        self.control = await self._stack.enter_async_context(
+            ControlApi(self, publish=self.bus.publish, clock=self.clock))
 
     def _connect_routes(self) -> dict[tuple[str, int], tuple[str, int]]:
         routes = {(name, port): ("127.0.0.1", self.apns[env].port)
@@ -168,6 +171,7 @@ class Simulator:
     def urls(self) -> dict[str, str]:
         """Every component's base URL."""
         return {"chat": self.chat.url, "proxy": self.proxy.url, "connect": self.connect.url,
+                "control": self.control.url,
                 "apns": self.apns[Environment.PRODUCTION].url, "apns_sandbox": self.apns[Environment.SANDBOX].url}
 
     def add_phone(self, name: str | None = None, **kwargs: Any) -> Phone:
@@ -183,7 +187,7 @@ class Simulator:
         """Unexpected exceptions recorded by any component so far."""
         found = [*self.supervisor.errors, *self.sockets.errors]
         for component in (*self.apns.values(), getattr(self, "proxy", None), getattr(self, "chat", None),
-                          getattr(self, "connect", None)):
+                          getattr(self, "connect", None), getattr(self, "control", None)):
             if component is not None:
                 found.extend(component.errors if not hasattr(component, "server") else component.server.errors)
         return found

@@ -35,11 +35,39 @@ def write_state(sim: Simulator, state_dir: Path, *, device_token: str) -> dict[s
     }
     endpoints = {
         "chat": sim.chat.url, "proxy": sim.proxy.url, "apns": apns["urls"], "ca_file": str(paths["ca"]),
+        "connect_proxy": sim.connect.url, "control": sim.control.url,
         "accounts": {"accounta": PASSWORD, "accountb": PASSWORD},
     }
+    _write_env(state_dir / "env", proxy_url=sim.connect.url, ca=paths["ca"])
+    _write_push_proxy_config(state_dir / "mattermost-push-proxy.json", sim, key_path)
     (state_dir / "apns.json").write_text(json.dumps(apns, indent=2) + "\n")
     (state_dir / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
     return endpoints
+
+
+def _write_env(path: Path, *, proxy_url: str, ca: Path) -> None:
+    # `set -a; . ./env` (or docker --env-file) points unpatched senders at the fakes.
+    lines = [f"HTTPS_PROXY={proxy_url}", f"https_proxy={proxy_url}", "NO_PROXY=127.0.0.1,localhost",
+             "no_proxy=127.0.0.1,localhost", f"SSL_CERT_FILE={ca}", f"REQUESTS_CA_BUNDLE={ca}",
+             f"NODE_EXTRA_CA_CERTS={ca}"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _write_push_proxy_config(path: Path, sim: Simulator, key_path: Path) -> None:
+    # The real mattermost-push-proxy, run with the env file, reaches the fake APNs unchanged.
+    config = {
+        "ListenAddress": ":8066", "ThrottlePerSec": 300, "ThrottleMemoryStoreSize": 50000,
+        "ThrottleVaryByHeader": "X-Forwarded-For", "EnableMetrics": False, "SendTimeoutSec": 30,
+        "RetryTimeoutSec": 8,
+        "ApplePushSettings": [{
+            "Type": sim.config.ios_push_type, "ApplePushUseDevelopment": False, "ApplePushCertPrivate": "",
+            "ApplePushCertPassword": "", "ApplePushTopic": sim.config.ios_bundle_id,
+            "AppleAuthKeyFile": str(key_path), "AppleAuthKeyID": sim.config.key_id,
+            "AppleTeamID": sim.config.team_id}],
+        "AndroidPushSettings": [],
+        "EnableConsoleLog": True, "EnableFileLog": False, "LogFileLocation": "", "LogFormat": "plain",
+    }
+    path.write_text(json.dumps(config, indent=2) + "\n")
 
 
 async def run_serve(config: SimConfig, *, state_dir: Path, out: TextIO) -> int:
