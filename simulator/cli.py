@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="make the proxy sign with a key APNs does not know (shows the failure path)")
     serve = sub.add_parser("serve", help="run the world until Ctrl-C and write what outside senders need")
     serve.add_argument("--state-dir", type=Path, required=True, help="where endpoints.json, ca.pem, keys go")
+    from . import phonecli
+    phonecli.add_arguments(sub)
     return parser
 
 
@@ -57,7 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare = _wrong_key if args.wrong_key else None
         return asyncio.run(run_demo(config, foreground=args.foreground, out=sys.stdout, message=args.message,
                                     prepare=prepare))
-    from .serve import run_serve  # argparse allows only demo and serve
+    if args.command == "phone":
+        from . import phonecli
+        return asyncio.run(phonecli.run(args, sys.stdout, sys.stderr))
+    from .serve import run_serve  # the only command left
     try:
         return asyncio.run(run_serve(config, state_dir=args.state_dir, out=sys.stdout))
     except KeyboardInterrupt:

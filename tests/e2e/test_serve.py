@@ -39,8 +39,15 @@ async def read_until(stream: asyncio.StreamReader, needle: str, timeout: float =
                 return lines
 
 
-async def curl(state: dict[str, object], jwt: str, ca: str) -> tuple[int, str]:
-    url = f"{state['urls']['production']}/3/device/{state['device_token']}"  # type: ignore[index]
+async def pushsim(*argv: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "simulator", *argv,
+                                                stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(proc.communicate(), 20)
+    return proc.returncode or 0, out.decode()
+
+
+async def curl(state: dict[str, object], jwt: str, ca: str, token: str | None = None) -> tuple[int, str]:
+    url = f"{state['urls']['production']}/3/device/{token or state['device_token']}"  # type: ignore[index]
     proc = await asyncio.create_subprocess_exec(
         "curl", "-s", "--http2", "--cacert", ca, "-o", "-", "-w", "\n%{http_code}",
         "-H", f"authorization: bearer {jwt}", "-H", f"apns-topic: {state['topic']}", "-H", "apns-push-type: alert",
@@ -73,6 +80,16 @@ async def test_serve_writes_its_state_and_takes_pushes_from_curl(tmp_path: Path)
         status, body = await curl(apns, der_signed_jwt(stranger, apns["key_id"], apns["team_id"]),
                                   endpoints["ca_file"])
         assert (status, json.loads(body)) == (403, {"reason": "InvalidProviderToken"})
+
+        # A phone of your own: made by the CLI, pushed to by curl, read back by the CLI.
+        code, out = await pushsim("phone", "--state-dir", str(tmp_path), "add", "--name", "mine")
+        token = json.loads(out)["apps"][0]["token"]
+        assert code == 0
+        status, _ = await curl(apns, der_signed_jwt(key, apns["key_id"], apns["team_id"]), endpoints["ca_file"], token)
+        assert status == 200
+        await read_until(proc.stdout, "apns → mine")
+        code, out = await pushsim("phone", "--state-dir", str(tmp_path), "inbox", "mine")
+        assert code == 0 and [n["body"] for n in json.loads(out)] == ["from outside"]
     finally:
         proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(proc.wait(), 20) == 0
