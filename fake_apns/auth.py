@@ -1,7 +1,8 @@
 """Provider-token (JWT, ES256) verification, as APNs does it (apns-fcm.md A3.1).
 
 Check order: header shape, ``alg``, ``kid``, ``iss``, signature (raw R||S first, then DER),
-``iat``, then the key's environment and topic scope. Every failure is a ``Rejection`` whose
+``iat``, then the key's environment and topic scope (key scope, then the team's apps).
+Every failure is a ``Rejection`` whose
 ``detail`` says in plain words what was wrong; callers never see a cryptography exception.
 """
 
@@ -37,6 +38,15 @@ class _Key:
     public_key: ec.EllipticCurvePublicKey
     topics: frozenset[str] | None
     environments: frozenset[Environment] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifiedToken:
+    """A provider token whose signature checked out: who signed it, and when it was issued."""
+
+    team_id: str
+    key_id: str
+    iat: float
 
 
 def _invalid(detail: str) -> Rejection:
@@ -83,11 +93,25 @@ def _split_bearer(authorization: str | None) -> list[str]:
     return parts
 
 
+def check_iat(iat: object, now: float) -> None:
+    """Raise unless ``iat`` is a number of seconds neither in the future nor over an hour old."""
+    if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
+        raise _invalid(f"JWT iat is {iat!r}, not a number of seconds")
+    if iat > now + FUTURE_SKEW:
+        raise _invalid(f"JWT iat is {iat - now:.0f} s in the future")
+    if now - iat > TOKEN_LIFETIME:
+        raise Rejection(Reason.EXPIRED_PROVIDER_TOKEN,
+                        detail=f"JWT iat is {now - iat:.0f} s old (limit {TOKEN_LIFETIME:.0f} s)")
+
+
 class KeyRing:
-    """The APNs auth keys (.p8 public halves) APNs knows, by key id."""
+    """The teams APNs knows: their auth keys (.p8 public halves, by key id) and their apps."""
 
     def __init__(self) -> None:
         self._keys: dict[str, _Key] = {}
+        self._apps: dict[str, str] = {}  # bundle id -> team id
+        # Bumped on every change, so a connection's cached verification is dropped when keys change.
+        self.generation = 0
 
     def register(self, team_id: str, key_id: str, public_key: ec.EllipticCurvePublicKey, *,
                  topics: frozenset[str] | None = None,
@@ -100,6 +124,21 @@ class KeyRing:
         self._keys[key_id] = _Key(team_id=team_id, key_id=key_id, public_key=public_key,
                                   topics=frozenset(topics) if topics is not None else None,
                                   environments=frozenset(environments) if environments is not None else None)
+        self.generation += 1
+
+    def register_app(self, team_id: str, bundle_id: str) -> None:
+        """Record that ``bundle_id`` belongs to ``team_id``: that team's keys may push to it, others may not."""
+        self._apps[bundle_id] = team_id
+        self.generation += 1
+
+    def teams(self) -> dict[str, dict[str, list[str]]]:
+        """Every team with its key ids and bundle ids, for inspection."""
+        found: dict[str, dict[str, list[str]]] = {}
+        for key in self._keys.values():
+            found.setdefault(key.team_id, {"keys": [], "apps": []})["keys"].append(key.key_id)
+        for bundle, team in self._apps.items():
+            found.setdefault(team, {"keys": [], "apps": []})["apps"].append(bundle)
+        return found
 
     def verify(self, authorization: str | None, *, now: float, topic: str | None,
                environment: Environment) -> tuple[str, str]:
@@ -107,6 +146,13 @@ class KeyRing:
 
         ``topic=None`` skips the topic scope check (the core runs it later, after MissingTopic).
         """
+        verified = self.verify_token(authorization, now=now, environment=environment)
+        if topic is not None:
+            self.check_topic(verified.key_id, topic)
+        return verified.team_id, verified.key_id
+
+    def verify_token(self, authorization: str | None, *, now: float, environment: Environment) -> VerifiedToken:
+        """Check a provider token's form, signature, age and environment scope (not its topics)."""
         header_part, claims_part, signature_part = _split_bearer(authorization)
         header = _b64_json(header_part, "header")
         claims = _b64_json(claims_part, "claims")
@@ -116,23 +162,29 @@ class KeyRing:
         signing_input = f"{header_part}.{claims_part}".encode("ascii")
         if not self._signature_ok(key, signing_input, _b64_bytes(signature_part)):
             raise _invalid(f"JWT signature does not verify with key {key.key_id!r}")
-        self._check_iat(claims.get("iat"), now)
+        iat = claims.get("iat")
+        check_iat(iat, now)
         if key.environments is not None and environment not in key.environments:
             scoped = ", ".join(sorted(e.value for e in key.environments))
             raise Rejection(Reason.BAD_ENVIRONMENT_KEY_IN_TOKEN,
                             detail=f"key {key.key_id!r} is restricted to {scoped}, not {environment.value}")
-        if topic is not None:
-            self.check_topic(key.key_id, topic)
-        return key.team_id, key.key_id
+        return VerifiedToken(team_id=key.team_id, key_id=key.key_id, iat=float(iat))  # type: ignore[arg-type]
 
     def check_topic(self, key_id: str, topic: str) -> None:
         """Raise TopicDisallowed unless key ``key_id`` may push to ``topic`` (any push-type suffix)."""
         key = self._keys.get(key_id)
         if key is None:
             raise _invalid(f"unknown key id {key_id!r}")
-        if key.topics is not None and topic not in key.topics and base_topic(topic) not in key.topics:
+        bundle = base_topic(topic)
+        if key.topics is not None and topic not in key.topics and bundle not in key.topics:
             raise Rejection(Reason.TOPIC_DISALLOWED,
                             detail=f"key {key_id!r} is specific to {sorted(key.topics)}, not {topic!r}")
+        if not self._apps:
+            return  # no apps registered: every key may push to any bundle (the default world)
+        owner = self._apps.get(topic, self._apps.get(bundle))
+        if owner != key.team_id and (owner is not None or key.team_id in self._apps.values()):
+            raise Rejection(Reason.TOPIC_DISALLOWED,
+                            detail=f"app {bundle!r} is not an app of team {key.team_id!r} (key {key_id!r})")
 
     def _key_for(self, kid: object, iss: object) -> _Key:
         if not isinstance(kid, str):
@@ -153,13 +205,3 @@ class KeyRing:
                 continue
             return True
         return False
-
-    @staticmethod
-    def _check_iat(iat: object, now: float) -> None:
-        if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
-            raise _invalid(f"JWT iat is {iat!r}, not a number of seconds")
-        if iat > now + FUTURE_SKEW:
-            raise _invalid(f"JWT iat is {iat - now:.0f} s in the future")
-        if now - iat > TOKEN_LIFETIME:
-            raise Rejection(Reason.EXPIRED_PROVIDER_TOKEN,
-                            detail=f"JWT iat is {now - iat:.0f} s old (limit {TOKEN_LIFETIME:.0f} s)")

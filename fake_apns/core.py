@@ -1,31 +1,44 @@
 """The sans-I/O decider: what APNs answers to one request. No asyncio, ssl or h2 here.
 
-Rule 1: checks run in the order of apns-fcm.md A4.4; the first failure is the answer.
-Rule 2: ``handle`` never raises for anything a client sends; it returns an event.
+Rule 1: checks run in the order of apns-fcm.md A4.4 (client certificate first); the first failure
+is the answer.
+Rule 2: ``handle`` never raises for anything a client sends; it returns an event, and records it
+in ``history``.
 Rule 3: time and randomness come only from the injected ``clock`` and ``rng``.
+Rule 4: a connection authenticated by a client certificate ignores ``authorization``; its topics
+and environment come from the certificate.
 """
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
-from .auth import KeyRing
+from . import checks
+from .auth import KeyRing, VerifiedToken, check_iat
+from .certs import ProviderCertificates, ProviderIdentity
 from .errors import Rejection
 from .faults import Faults
-from .models import ApnsRequest, Environment, PushAccepted, PushRejected, PushType
+from .history import History
+from .mailbox import Mailbox, Reachability
+from .models import ApnsRequest, Environment, ApnsFaultInjected, PushAccepted, PushRejected, PushType
 from .reasons import Reason
 from .registry import DeviceRegistry
 
 TOKEN_UPDATE_INTERVAL = 1200.0  # Apple: refresh the provider token at most once per 20 minutes
-MAX_COLLAPSE_ID_BYTES = 64
+MAX_COLLAPSE_ID_BYTES = checks.MAX_COLLAPSE_ID_BYTES
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_PRIORITIES = {"10": 10, "5": 5, "1": 1}
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Verified:
+    """A provider token this connection already verified: skip the ECDSA check when it is sent again."""
+
+    authorization: str
+    generation: int
+    environment: Environment
+    token: VerifiedToken
 
 
 @dataclass(slots=True, kw_only=True)
@@ -38,6 +51,10 @@ class ConnectionState:
     token_changed_at: float | None = None
     token_updates: int = 0
     requests: int = 0
+    certificate: ProviderIdentity | None = None  # the client certificate, when TLS carried one
+    certificate_problem: tuple[Reason, str] | None = None  # why that certificate cannot push at all
+    goaway: Reason | None = None  # set when the core wants the connection refused at once
+    verified: _Verified | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +65,13 @@ class _Headers:
     topic: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Credentials:
+    team_id: str
+    key_id: str
+    certificate: ProviderIdentity | None
+
+
 class ApnsCore:
     """Decides 200 or an error reason for each request, for either environment."""
 
@@ -55,10 +79,18 @@ class ApnsCore:
                  rng: random.Random | None = None, strict_key_binding: bool = True,
                  limit_token_updates: bool = False, malformed_payload_reason: Reason = Reason.PAYLOAD_EMPTY,
                  reject_background_priority_10: bool = False,
-                 environment_key_reason: Reason = Reason.BAD_ENVIRONMENT_KEY_IN_TOKEN) -> None:
+                 environment_key_reason: Reason = Reason.BAD_ENVIRONMENT_KEY_IN_TOKEN,
+                 certificates: ProviderCertificates | None = None, mailbox: Mailbox | None = None,
+                 history: History | None = None, certificate_environment_goaway: bool = True,
+                 reachability: Reachability | None = None) -> None:
         self.keys = keys
         self.devices = devices
         self.faults = faults
+        self.certificates = certificates
+        self.mailbox = mailbox if mailbox is not None else Mailbox(clock=clock)
+        if reachability is not None:
+            self.mailbox.reachability = reachability
+        self.history = history if history is not None else History()
         self._clock = clock
         self._rng = rng if rng is not None else devices.rng
         self._next_connection_id = 1
@@ -68,16 +100,54 @@ class ApnsCore:
         self.malformed_payload_reason = malformed_payload_reason
         self.reject_background_priority_10 = reject_background_priority_10
         self.environment_key_reason = environment_key_reason
+        # Observed: a wrong-environment certificate gets GOAWAY at once (sideshow/apns2#93); off: 403s.
+        self.certificate_environment_goaway = certificate_environment_goaway
 
     def now(self) -> float:
         """The injected clock's current time."""
         return self._clock()
 
-    def new_connection(self) -> ConnectionState:
-        """State for a freshly opened provider connection, with an id unique to this core."""
+    def new_connection(self, *, certificate: bytes | None = None,
+                       environment: Environment | None = None) -> ConnectionState:
+        """State for a freshly opened provider connection; ``certificate`` is the client's (DER), if any."""
         state = ConnectionState(connection_id=self._next_connection_id)
         self._next_connection_id += 1
+        if certificate is not None:
+            self._identify(state, certificate, environment)
         return state
+
+    def _identify(self, state: ConnectionState, der: bytes, environment: Environment | None) -> None:
+        if self.certificates is None:
+            state.certificate_problem = (Reason.BAD_CERTIFICATE, "this APNs accepts no client certificates")
+            return
+        try:
+            identity = self.certificates.identify(der)
+        except Rejection as rejection:
+            state.certificate_problem = (rejection.reason, rejection.detail)
+            return
+        state.certificate = identity
+        if environment is not None and environment not in identity.environments:
+            state.certificate_problem = (Reason.BAD_CERTIFICATE_ENVIRONMENT,
+                                         f"certificate is for {sorted(e.value for e in identity.environments)}, "
+                                         f"not {environment.value}")
+            if self.certificate_environment_goaway:
+                state.goaway = Reason.BAD_CERTIFICATE_ENVIRONMENT
+
+    def take_connection_fault(self, request: ApnsRequest, *, environment: Environment,
+                              connection: ConnectionState) -> ApnsFaultInjected | None:
+        """The queued delay/GOAWAY/drop this request meets, if any (consumed)."""
+        token = request.token or ""
+        fault = self.faults.take_connection_fault(token)
+        if fault is None:
+            return None
+        return ApnsFaultInjected(at=self._clock(), environment=environment, connection_id=connection.connection_id,
+                             token=token, kind=fault.kind, reason=fault.reason, delay=fault.delay)
+
+    def reset(self) -> None:
+        """Forget verdicts, queued faults and stored notifications (keys, apps and devices stay)."""
+        self.history.clear()
+        self.faults.clear()
+        self.mailbox.clear()
 
     def handle(self, request: ApnsRequest, *, environment: Environment,
                connection: ConnectionState) -> PushAccepted | PushRejected:
@@ -85,24 +155,32 @@ class ApnsCore:
         now = self._clock()
         connection.requests += 1
         apns_id = request.apns_id if request.apns_id is not None else self._uuid().upper()
+        verdict: PushAccepted | PushRejected
         try:
-            return self._accept(request, environment, connection, now, apns_id)
+            verdict = self._accept(request, environment, connection, now, apns_id)
         except Rejection as rejection:
             reason = rejection.reason
             timestamp = rejection.timestamp_ms
             if reason.has_timestamp and timestamp is None:
                 timestamp = int(now * 1000)
-            return PushRejected(at=now, environment=environment, apns_id=apns_id, token=request.token or "",
-                                topic=request.topic, reason=reason, status=reason.status,
-                                detail=rejection.detail, timestamp_ms=timestamp,
-                                connection_id=connection.connection_id)
+            verdict = PushRejected(at=now, environment=environment, apns_id=apns_id, token=request.token or "",
+                                   topic=request.topic, reason=reason, status=reason.status,
+                                   detail=rejection.detail, timestamp_ms=timestamp,
+                                   connection_id=connection.connection_id)
+        self.history.append(verdict)
+        return verdict
 
     def _accept(self, request: ApnsRequest, environment: Environment, connection: ConnectionState,
                 now: float, apns_id: str) -> PushAccepted:
-        token = _check_request_line(request)
-        team_id, key_id = self._check_auth(request, environment, connection, now)
-        headers = self._check_headers(request, key_id)
-        payload = self._check_body(request.body, headers.push_type)
+        certified = connection.certificate is not None or connection.certificate_problem is not None
+        identity = self._check_certificate(connection) if certified else None
+        token = checks.request_line(request)
+        if identity is None:
+            team_id, key_id = self._check_auth(request, environment, connection, now)
+        else:
+            team_id, key_id = identity.team_id, ""
+        headers = self._check_headers(request, _Credentials(team_id=team_id, key_id=key_id, certificate=identity))
+        payload = checks.payload(request.body, headers.push_type, self.malformed_payload_reason)
         forced = self.faults.take(token)
         if forced is not None:
             raise Rejection(forced, detail="injected fault")
@@ -112,16 +190,23 @@ class ApnsCore:
             apns_unique_id=self._uuid() if environment is Environment.SANDBOX else None,
             token=token.lower(), topic=headers.topic, push_type=headers.push_type.value,
             priority=headers.priority, expiration=headers.expiration, collapse_id=request.collapse_id,
-            payload=payload, team_id=team_id, key_id=key_id, connection_id=connection.connection_id)
+            payload=payload, team_id=team_id, key_id=key_id, connection_id=connection.connection_id,
+            certificate_serial=identity.serial if identity is not None else None)
+
+    def _check_certificate(self, connection: ConnectionState) -> ProviderIdentity:
+        if connection.certificate_problem is not None:
+            reason, detail = connection.certificate_problem
+            raise Rejection(reason, detail=detail)
+        identity = connection.certificate
+        assert identity is not None and self.certificates is not None  # _identify set both or a problem
+        if self.certificates.is_revoked(identity.serial):
+            raise Rejection(Reason.BAD_CERTIFICATE, detail=f"certificate {identity.serial:x} was revoked")
+        return identity
 
     def _check_auth(self, request: ApnsRequest, environment: Environment, connection: ConnectionState,
                     now: float) -> tuple[str, str]:
-        try:
-            team_id, key_id = self.keys.verify(request.authorization, now=now, topic=None, environment=environment)
-        except Rejection as rejection:
-            if rejection.reason is Reason.BAD_ENVIRONMENT_KEY_IN_TOKEN:
-                raise Rejection(self.environment_key_reason, detail=rejection.detail) from None
-            raise
+        verified = self._verify(request.authorization, environment, connection, now)
+        team_id, key_id = verified.team_id, verified.key_id
         if connection.key is None:
             connection.key = (team_id, key_id)
         elif self.strict_key_binding and connection.key != (team_id, key_id):
@@ -130,6 +215,23 @@ class ApnsCore:
                                    "this connection; open a new connection")
         self._note_token(request.authorization or "", connection, now)
         return team_id, key_id
+
+    def _verify(self, authorization: str | None, environment: Environment, connection: ConnectionState,
+                now: float) -> VerifiedToken:
+        cached = connection.verified
+        if (cached is not None and cached.authorization == authorization
+                and cached.generation == self.keys.generation and cached.environment is environment):
+            check_iat(cached.token.iat, now)  # the signature cannot change; the token's age can
+            return cached.token
+        try:
+            verified = self.keys.verify_token(authorization, now=now, environment=environment)
+        except Rejection as rejection:
+            if rejection.reason is Reason.BAD_ENVIRONMENT_KEY_IN_TOKEN:
+                raise Rejection(self.environment_key_reason, detail=rejection.detail) from None
+            raise
+        connection.verified = _Verified(authorization=authorization or "", generation=self.keys.generation,
+                                        environment=environment, token=verified)
+        return verified
 
     def _note_token(self, authorization: str, connection: ConnectionState, now: float) -> None:
         if connection.authorization == authorization:
@@ -145,86 +247,30 @@ class ApnsCore:
         connection.authorization, connection.token_changed_at = authorization, now
         connection.token_updates += 1
 
-    def _check_headers(self, request: ApnsRequest, key_id: str) -> _Headers:
-        if request.apns_id is not None and not _UUID.fullmatch(request.apns_id):
-            raise Rejection(Reason.BAD_MESSAGE_ID, detail=f"apns-id {request.apns_id!r} is not a canonical UUID")
-        push_type = _push_type(request)
-        priority = _PRIORITIES.get(request.priority if request.priority is not None else "10")
-        if priority is None:
-            raise Rejection(Reason.BAD_PRIORITY, detail=f"apns-priority {request.priority!r} is not 10, 5 or 1")
+    def _check_headers(self, request: ApnsRequest, credentials: _Credentials) -> _Headers:
+        checks.apns_id(request.apns_id)
+        push_type = checks.push_type(request)
+        priority = checks.priority(request.priority)
         if self.reject_background_priority_10 and push_type is PushType.BACKGROUND and priority == 10:
             raise Rejection(Reason.BAD_PRIORITY, detail="background pushes must use apns-priority 5")
-        expiration = _expiration(request.expiration)
-        if request.collapse_id is not None and len(request.collapse_id.encode("utf-8", "surrogateescape")) > \
-                MAX_COLLAPSE_ID_BYTES:
-            raise Rejection(Reason.BAD_COLLAPSE_ID, detail=f"apns-collapse-id is over {MAX_COLLAPSE_ID_BYTES} bytes")
-        topic = _check_topic(request.topic, push_type)
-        self.keys.check_topic(key_id, topic)
+        expiration = checks.expiration(request.expiration)
+        checks.collapse_id(request.collapse_id)
+        topic = checks.topic_fits(self._topic(request.topic, credentials.certificate), push_type)
+        if credentials.certificate is None:
+            self.keys.check_topic(credentials.key_id, topic)
+        elif topic not in credentials.certificate.topics:
+            raise Rejection(Reason.TOPIC_DISALLOWED,
+                            detail=f"certificate covers {list(credentials.certificate.topics)}, not {topic!r}")
         return _Headers(push_type=push_type, priority=priority, expiration=expiration, topic=topic)
 
-    def _check_body(self, body: bytes, push_type: PushType) -> dict[str, Any]:
-        if not body:
-            raise Rejection(Reason.PAYLOAD_EMPTY, detail="the request has no body")
-        if len(body) > push_type.max_payload:
-            raise Rejection(Reason.PAYLOAD_TOO_LARGE,
-                            detail=f"payload is {len(body)} bytes; the {push_type.value} limit is "
-                                   f"{push_type.max_payload}")
-        try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting within the size limit
-            raise Rejection(self.malformed_payload_reason, detail="payload is not valid JSON") from None
-        if not isinstance(payload, dict) or not isinstance(payload.get("aps"), dict):
-            raise Rejection(self.malformed_payload_reason, detail="payload is not a JSON object with an 'aps' object")
-        return payload
+    @staticmethod
+    def _topic(topic: str | None, certificate: ProviderIdentity | None) -> str | None:
+        if topic or certificate is None:
+            return topic
+        if len(certificate.topics) > 1:
+            raise Rejection(Reason.MISSING_TOPIC,
+                            detail=f"apns-topic is required: the certificate covers {list(certificate.topics)}")
+        return certificate.bundle_id  # one topic: APNs defaults to the certificate's Subject UID
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-
-
-def _check_request_line(request: ApnsRequest) -> str:
-    if request.method != "POST":
-        raise Rejection(Reason.METHOD_NOT_ALLOWED, detail=f":method {request.method!r} is not POST")
-    token = request.token
-    if token is None:
-        raise Rejection(Reason.BAD_PATH, detail=f":path {request.path!r} is not /3/device/<token>")
-    if not token:
-        raise Rejection(Reason.MISSING_DEVICE_TOKEN, detail=":path has no device token")
-    if request.duplicate_headers:
-        raise Rejection(Reason.DUPLICATE_HEADERS,
-                        detail=f"header(s) sent more than once: {', '.join(request.duplicate_headers)}")
-    return token
-
-
-def _push_type(request: ApnsRequest) -> PushType:
-    if request.push_type is None:
-        return PushType.from_topic(request.topic)
-    try:
-        return PushType(request.push_type)
-    except ValueError:
-        raise Rejection(Reason.INVALID_PUSH_TYPE,
-                        detail=f"apns-push-type {request.push_type!r} is not a known push type") from None
-
-
-def _expiration(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:  # 19 digits: any int64 epoch
-        raise Rejection(Reason.BAD_EXPIRATION_DATE, detail=f"apns-expiration {raw!r} is not UNIX seconds")
-    return int(raw)
-
-
-def _check_topic(topic: str | None, push_type: PushType) -> str:
-    if not topic:
-        raise Rejection(Reason.MISSING_TOPIC, detail="apns-topic is required with token authentication")
-    suffix = push_type.topic_suffix
-    if suffix is None:
-        return topic
-    if suffix:
-        ok = topic.endswith(suffix) and len(topic) > len(suffix)
-    else:  # a bare bundle id: it must not carry another push type's suffix
-        ok = PushType.from_topic(topic) is PushType.ALERT
-    if not ok:
-        want = f"<bundle>{suffix}" if suffix else "the bare bundle id"
-        raise Rejection(Reason.BAD_TOPIC, detail=f"apns-topic {topic!r} does not fit push type "
-                                                 f"{push_type.value!r} (expected {want})")
-    return topic

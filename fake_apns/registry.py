@@ -1,7 +1,10 @@
 """Device tokens APNs has issued: the phones' OS-private registration channel.
 
-Rule: tokens are random 64-hex-char strings from the injected ``rng``; time comes from the
+Rule 1: tokens are random 64-hex-char strings from the injected ``rng``; time comes from the
 injected ``clock``. Sandbox and production tokens are disjoint, as on real devices.
+Rule 2: a named phone (``device``) keeps one token per (device, bundle id, environment) until the
+app is unregistered; registering again after that (a reinstall) issues a new token, and the old
+one keeps answering 410 Unregistered. An unnamed registration (``device=""``) is a fresh install.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class DeviceRecord:
     environment: Environment
     active: bool
     unregistered_at: float | None
+    device: str = ""  # the phone holding the install; "" when the caller did not name one
 
 
 class DeviceRegistry:
@@ -36,15 +40,22 @@ class DeviceRegistry:
         self.rng = rng
         self._clock = clock
         self._records: dict[str, DeviceRecord] = {}
+        self._installs: dict[tuple[str, str, Environment], str] = {}  # (device, bundle, env) -> live token
 
-    def register(self, topic: str, environment: Environment) -> str:
-        """A new token for app ``topic`` (its bundle id) on ``environment``."""
+    def register(self, topic: str, environment: Environment, *, device: str = "") -> str:
+        """The token for app ``topic`` (its bundle id) on ``environment``: the same one while ``device`` keeps it."""
+        environment = Environment(environment)
+        install = (device, topic, environment)
+        if device and install in self._installs:
+            return self._installs[install]
         while True:
             token = f"{self.rng.getrandbits(256):064x}"
             if token not in self._records:
                 break
-        self._records[token] = DeviceRecord(token=token, topic=topic, environment=Environment(environment),
-                                            active=True, unregistered_at=None)
+        self._records[token] = DeviceRecord(token=token, topic=topic, environment=environment, active=True,
+                                            unregistered_at=None, device=device)
+        if device:
+            self._installs[install] = token
         return token
 
     def unregister(self, token: str) -> None:
@@ -54,6 +65,11 @@ class DeviceRegistry:
             raise UnknownDevice(f"no device was registered with token {token!r}")
         if record.active:
             self._records[record.token] = replace(record, active=False, unregistered_at=self._clock())
+            self._installs.pop((record.device, record.topic, record.environment), None)
+
+    def tokens_of(self, device: str) -> tuple[str, ...]:
+        """The live tokens of phone ``device``, in issue order."""
+        return tuple(r.token for r in self._records.values() if r.active and r.device == device and device)
 
     def lookup(self, token: str) -> DeviceRecord | None:
         """The record for ``token`` (hex case ignored), or None."""

@@ -26,8 +26,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="make the proxy sign with a key APNs does not know (shows the failure path)")
     serve = sub.add_parser("serve", help="run the world until Ctrl-C and write what outside senders need")
     serve.add_argument("--state-dir", type=Path, required=True, help="where endpoints.json, ca.pem, keys go")
-    from . import phonecli
+    from . import perfcheck, phonecli
     phonecli.add_arguments(sub)
+    perfcheck.add_arguments(sub.add_parser(
+        "perf-check", help="measure the doc's mobile performance benchmarks and name the slow part"))
+    from .tui.cli import add_arguments as add_tui
+    add_tui(sub)
+    from scenarios.cli import add_arguments as add_scenario_commands  # the CLI is where scenarios meet simulator
+    add_scenario_commands(sub)
     return parser
 
 
@@ -49,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one pushsim command; returns the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command in ("run", "scenarios"):
+        from scenarios.cli import run_command
+        return run_command(args, sys.stdout)
     try:
         config = _config(args)
     except ConfigError as exc:
@@ -59,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare = _wrong_key if args.wrong_key else None
         return asyncio.run(run_demo(config, foreground=args.foreground, out=sys.stdout, message=args.message,
                                     prepare=prepare))
+    if args.command == "perf-check":
+        from . import perfcheck
+        return asyncio.run(perfcheck.run(args, sys.stdout))
+    if args.command == "tui":
+        from .tui.cli import run as run_tui
+        return run_tui(args, config)
     if args.command == "phone":
         from . import phonecli
         return asyncio.run(phonecli.run(args, sys.stdout, sys.stderr))

@@ -1,8 +1,8 @@
 """Directory: the users, teams, channels and memberships of the fake Mattermost server.
 
 Rule 1: no I/O; time comes only from the injected clock, ids only from the injected ``IdFactory``.
-Rule 2: only this class adds users, teams, channels and members. ``ChatCore`` reads the public maps
-and updates the unread counters on ``Member`` (they change with posts, which it owns).
+Rule 2: only this class adds users, teams, channels and members. ``ChatCore`` reads the public maps;
+``on_join`` tells the unread bookkeeping about every new channel membership.
 """
 
 from __future__ import annotations
@@ -19,37 +19,45 @@ from simulator.chat.models import (DEFAULT_CHANNEL_NOTIFY_PROPS, DEFAULT_USER_NO
                                    Team, User, frozen_map)
 
 _USERNAME = re.compile(r"[a-z0-9.\-_]{1,64}")
+_NAME = re.compile(r"[a-z0-9][a-z0-9\-_]{0,62}[a-z0-9]")  # team and channel URL names
 _RESERVED_USERNAMES = frozenset({"all", "channel", "here", "matterbot", "system"})
 _DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
 
 
+_CHANNEL_PROP_VALUES = {  # UpdateChannelMemberNotifyProps validation: prop -> (allowed, error)
+    "push": (frozenset({"default", "all", "mention", "none"}), ErrorCode.PUSH_LEVEL_INVALID),
+    "desktop": (frozenset({"default", "all", "mention", "none"}), ErrorCode.PUSH_LEVEL_INVALID),
+    "mark_unread": (frozenset({"all", "mention"}), ErrorCode.UNREAD_LEVEL_INVALID),
+}
+
+
 @dataclass(slots=True)
 class Member:
-    """A channel membership: notify props and unread counters (mutable; ChatCore keeps the counters)."""
+    """A channel membership's notify props (mutable; unread counters live in ``Unreads``)."""
 
     notify_props: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_NOTIFY_PROPS))
-    mention_count: int = 0
-    mention_count_root: int = 0  # what the badge counts when collapsed threads are on
 
 
 class Directory:
     """Who exists and who belongs where: users, teams, channels, members."""
 
-    def __init__(self, *, clock: Callable[[], float], ids: IdFactory) -> None:
-        self._clock, self._ids = clock, ids
+    def __init__(self, *, clock: Callable[[], float], ids: IdFactory,
+                 on_join: Callable[[str, str], None] = lambda channel_id, user_id: None) -> None:
+        self._clock, self._ids, self._on_join = clock, ids, on_join
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         self.members: dict[str, dict[str, Member]] = {}  # channel id -> user id -> membership
+        self.teams: dict[str, Team] = {}
+        self.team_members: dict[str, dict[str, None]] = {}  # team id -> user ids, join order
         self._by_username: dict[str, str] = {}
         self._passwords: dict[str, str] = {}
-        self._teams: dict[str, Team] = {}
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
     # ------------------------------------------------------------------ users
     def create_user(self, *, username: str, password: str, email: str | None = None,
-                    first_name: str = "", last_name: str = "") -> User:
+                    first_name: str = "", last_name: str = "", roles: str = "system_user") -> User:
         """Backdoor: a new user with the server's default notify props."""
         name = username.lower()
         if not _USERNAME.fullmatch(name) or name in _RESERVED_USERNAMES:
@@ -61,7 +69,7 @@ class Directory:
             raise AppError.of(ErrorCode.EMAIL_EXISTS)
         user = User(id=self._ids.new_id(), username=name, email=address, first_name=first_name,
                     last_name=last_name, notify_props=frozen_map(DEFAULT_USER_NOTIFY_PROPS),
-                    create_at=self._now_ms())
+                    create_at=self._now_ms(), roles=roles)
         self.users[user.id], self._by_username[name], self._passwords[user.id] = user, user.id, password
         return user
 
@@ -84,39 +92,69 @@ class Directory:
         return user
 
     def patch_notify_props(self, user_id: str, props: Mapping[str, str]) -> User:
-        """Merge ``props`` into the user's notify props (``PUT /users/{id}/patch``)."""
+        """Backdoor: merge ``props`` into the user's notify props."""
         user = self.user(user_id)
-        user = replace(user, notify_props=frozen_map({**user.notify_props, **props}))
-        self.users[user_id] = user
+        return self._save_user(replace(user, notify_props=frozen_map({**user.notify_props, **props})))
+
+    def patch_user(self, user_id: str, patch: Mapping[str, object]) -> User:
+        """``User.Patch`` + ``PreUpdate``: names replace; ``notify_props`` replaces the whole map (empty = defaults)."""
+        user = self.user(user_id)
+
+        def name(key: str, current: str) -> str:
+            value = patch.get(key)
+            return value if isinstance(value, str) else current
+
+        props = patch.get("notify_props")
+        notify = frozen_map(props or DEFAULT_USER_NOTIFY_PROPS) if isinstance(props, Mapping) else user.notify_props
+        return self._save_user(replace(user, first_name=name("first_name", user.first_name),
+                                       last_name=name("last_name", user.last_name),
+                                       nickname=name("nickname", user.nickname), notify_props=notify))
+
+    def _save_user(self, user: User) -> User:
+        self.users[user.id] = user
         return user
 
     # ------------------------------------------------------------------ teams and channels
     def create_team(self, *, name: str, display_name: str) -> Team:
-        """Backdoor: a team with its Town Square and Off-Topic channels."""
-        if any(t.name == name for t in self._teams.values()):
+        """A team with its Town Square and Off-Topic channels."""
+        if not _NAME.fullmatch(name) or not display_name.strip() or len(display_name) > 64:
+            raise AppError.of(ErrorCode.TEAM_NAME_INVALID, detailed_error=f"name={name}")
+        if any(t.name == name for t in self.teams.values()):
             raise AppError.of(ErrorCode.TEAM_EXISTS)
         team = Team(id=self._ids.new_id(), name=name, display_name=display_name, create_at=self._now_ms())
-        self._teams[team.id] = team
+        self.teams[team.id], self.team_members[team.id] = team, {}
         for channel_name, channel_display in _DEFAULT_CHANNELS:
             self.create_channel(team.id, name=channel_name, display_name=channel_display)
         return team
 
+    def team(self, team_id: str) -> Team:
+        """The team, or 404."""
+        if team_id not in self.teams:
+            raise AppError.of(ErrorCode.TEAM_MISSING, detailed_error=f"team_id={team_id}")
+        return self.teams[team_id]
+
     def team_by_name(self, name: str) -> Team:
         """The team with that name, or 404."""
-        team = next((t for t in self._teams.values() if t.name == name), None)
+        team = next((t for t in self.teams.values() if t.name == name), None)
         if team is None:
             raise AppError.of(ErrorCode.TEAM_MISSING)
         return team
 
     def create_channel(self, team_id: str, *, name: str, display_name: str,
-                       channel_type: ChannelType = ChannelType.OPEN) -> Channel:
-        """Backdoor: an open or private channel in a team (no members yet)."""
-        if team_id not in self._teams:
-            raise AppError.of(ErrorCode.TEAM_MISSING)
+                       channel_type: ChannelType = ChannelType.OPEN, creator_id: str = "") -> Channel:
+        """An open or private channel in a team (no members yet)."""
+        self.team(team_id)
+        if channel_type not in (ChannelType.OPEN, ChannelType.PRIVATE):
+            raise AppError.of(ErrorCode.CHANNEL_TYPE_INVALID, detailed_error=f"type={channel_type}")
+        if not _NAME.fullmatch(name):
+            raise AppError.of(ErrorCode.CHANNEL_NAME_INVALID, detailed_error=f"name={name}")
+        if not display_name.strip() or len(display_name) > 64:
+            raise AppError.of(ErrorCode.CHANNEL_DISPLAY_NAME_INVALID)
         if any(c.team_id == team_id and c.name == name for c in self.channels.values()):
             raise AppError.of(ErrorCode.CHANNEL_EXISTS)
         return self._save_channel(Channel(id=self._ids.new_id(), team_id=team_id, type=ChannelType(channel_type),
-                                          name=name, display_name=display_name, create_at=self._now_ms()))
+                                          name=name, display_name=display_name, create_at=self._now_ms(),
+                                          creator_id=creator_id))
 
     def _save_channel(self, channel: Channel) -> Channel:
         self.channels[channel.id] = channel
@@ -124,15 +162,27 @@ class Directory:
         return channel
 
     def add_team_member(self, team_id: str, user_id: str) -> None:
-        """Join a team, and with it Town Square and Off-Topic."""
+        """Join a team, and with it Town Square and Off-Topic (idempotent)."""
         self.user(user_id)
+        self.team_members[self.team(team_id).id][user_id] = None
         for name, _ in _DEFAULT_CHANNELS:
             self.add_channel_member(self.channel_by_name(team_id, name).id, user_id)
+
+    def is_team_member(self, team_id: str, user_id: str) -> bool:
+        """True when the user belongs to the team."""
+        return user_id in self.team_members.get(team_id, {})
+
+    def teams_of(self, user_id: str) -> list[Team]:
+        """The user's teams, oldest first."""
+        return [self.teams[tid] for tid, members in self.team_members.items() if user_id in members]
 
     def add_channel_member(self, channel_id: str, user_id: str) -> None:
         """Join a channel with default member notify props (idempotent)."""
         self.user(user_id)
-        self.members[self.channel(channel_id).id].setdefault(user_id, Member())
+        members = self.members[self.channel(channel_id).id]
+        if user_id not in members:
+            members[user_id] = Member()
+            self._on_join(channel_id, user_id)
 
     def channel(self, channel_id: str) -> Channel:
         """The channel, or 404."""
@@ -176,8 +226,17 @@ class Directory:
 
     def patch_channel_notify_props(self, channel_id: str, user_id: str, props: Mapping[str, str]) -> Mapping[str, str]:
         """Merge member notify props (``mark_unread="mention"`` mutes; ``push`` overrides the level)."""
-        member = self.members[self.channel(channel_id).id].get(user_id)
-        if member is None:
-            raise AppError.of(ErrorCode.MEMBER_MISSING)
+        member = self.member(channel_id, user_id)
+        for key, value in props.items():
+            allowed, error = _CHANNEL_PROP_VALUES.get(key, (None, ErrorCode.INVALID_BODY_PARAM))
+            if not isinstance(value, str) or (allowed is not None and value not in allowed):
+                raise AppError.of(error, name="notify_props", detailed_error=f"{key}={value!r}")
         member.notify_props.update(props)
         return frozen_map(member.notify_props)
+
+    def member(self, channel_id: str, user_id: str) -> Member:
+        """The membership, or 404 (unknown channel, or not a member)."""
+        member = self.members[self.channel(channel_id).id].get(user_id)
+        if member is None:
+            raise AppError.of(ErrorCode.MEMBER_MISSING, detailed_error=f"user_id={user_id}")
+        return member

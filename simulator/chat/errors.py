@@ -32,6 +32,22 @@ class ErrorCode(StrEnum):
     ACK_PARSE = "api.push_notifications_ack.message.parse.app_error"
     PUSH_DISABLED = "api.push_notification.disabled.app_error"
     ID_LOADED_UNAVAILABLE = "api.system.id_loaded.not_available.app_error"
+    ACK_FORWARD = "api.push_notifications_ack.forward.app_error"
+    INVALID_URL_PARAM = "api.context.invalid_url_param.app_error"
+    NOT_FOUND = "api.context.404.app_error"
+    METHOD_NOT_ALLOWED = "api.context.405.app_error"
+    UNKNOWN = "api.context.unknown.app_error"
+    CLIENT_CONFIG_FORMAT = "api.config.client.old_format.app_error"
+    TEAM_NAME_INVALID = "model.team.is_valid.name.app_error"
+    TEAM_MEMBER_MISSING = "app.team.get_member.missing.app_error"
+    CHANNEL_NAME_INVALID = "model.channel.is_valid.2_or_more.app_error"
+    CHANNEL_DISPLAY_NAME_INVALID = "model.channel.is_valid.display_name.app_error"
+    CHANNEL_TYPE_INVALID = "model.channel.is_valid.type.app_error"
+    ADD_TO_CHANNEL_TYPE = "api.channel.add_user_to_channel.type.app_error"
+    PUSH_LEVEL_INVALID = "model.channel_member.is_valid.push_level.app_error"
+    UNREAD_LEVEL_INVALID = "model.channel_member.is_valid.unread_level.app_error"
+    WS_NOT_AUTHENTICATED = "api.web_socket_router.not_authenticated.app_error"
+    WS_BAD_ACTION = "api.web_socket_router.bad_action.app_error"
 
     @property
     def status(self) -> int:
@@ -64,6 +80,23 @@ _TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.ACK_PARSE: (400, "An error occurred building the push notification ack message."),
     ErrorCode.PUSH_DISABLED: (501, "Push Notifications are disabled on this server."),
     ErrorCode.ID_LOADED_UNAVAILABLE: (302, "ID loaded push notifications are not available on this server."),
+    ErrorCode.ACK_FORWARD: (500, "An error occurred sending the receipt delivery to the push notification service."),
+    ErrorCode.INVALID_URL_PARAM: (400, "Invalid or missing {name} parameter in request URL."),
+    ErrorCode.NOT_FOUND: (404, "Sorry, we could not find the page."),
+    ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed."),
+    ErrorCode.UNKNOWN: (500, "An unknown error has occurred."),
+    ErrorCode.CLIENT_CONFIG_FORMAT: (501, "New format for the client configuration is not supported yet. "
+                                          "Please specify format=old in the query string."),
+    ErrorCode.TEAM_NAME_INVALID: (400, "Invalid name."),
+    ErrorCode.TEAM_MEMBER_MISSING: (404, "No team member found for that user ID and team ID."),
+    ErrorCode.CHANNEL_NAME_INVALID: (400, "Name must be 2 or more lowercase alphanumeric characters."),
+    ErrorCode.CHANNEL_DISPLAY_NAME_INVALID: (400, "Invalid display name."),
+    ErrorCode.CHANNEL_TYPE_INVALID: (400, "Invalid type."),
+    ErrorCode.ADD_TO_CHANNEL_TYPE: (400, "Can not add user to this channel type."),
+    ErrorCode.PUSH_LEVEL_INVALID: (400, "Invalid push notification level."),
+    ErrorCode.UNREAD_LEVEL_INVALID: (400, "Invalid mark unread level."),
+    ErrorCode.WS_NOT_AUTHENTICATED: (401, "Not authenticated."),
+    ErrorCode.WS_BAD_ACTION: (500, "Unknown action."),
 }
 
 

@@ -14,7 +14,13 @@ from typing import Mapping, TypeVar
 V = TypeVar("V")
 
 STATUS_CHANNEL_TIMEOUT_MS = 20_000  # model.StatusChannelTimeout: the "just looked at it" window
+# §7.1: the licence gate compares the configured URL with model.MHPNS (legacy and current value).
 MHPNS_URLS = frozenset({"https://push.mattermost.com", "https://us.push.mattermost.com"})
+HPNS_URL = "https://us.push.mattermost.com"  # what the console's HPNS option stores today
+HPNS_URLS = MHPNS_URLS | frozenset({"https://hpns-de.mattermost.com", "https://global.push.mattermost.com",
+                                    "https://eu.push.mattermost.com", "https://ap.push.mattermost.com"})
+TPNS_URL = "https://push-test.mattermost.com"
+ADMIN_ROLES = "system_admin system_user"
 
 # SetDefaultNotifications (§7.4 "Defaults for a new user").
 DEFAULT_USER_NOTIFY_PROPS: Mapping[str, str] = MappingProxyType({
@@ -70,6 +76,21 @@ class CollapsedThreads(StrEnum):
     ALWAYS_ON = "always_on"
 
 
+class LogLevel(StrEnum):
+    """mlog levels, least severe first (``LogSettings.FileLevel`` / ``ConsoleLevel``)."""
+
+    TRACE = "TRACE"
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+    @property
+    def rank(self) -> int:
+        """Severity order: a file level shows lines whose rank is at least its own."""
+        return list(LogLevel).index(self)
+
+
 class SkipReason(StrEnum):
     """Why a recipient got no push (the notifications log's ``reason`` field)."""
 
@@ -95,6 +116,12 @@ class User:
     nickname: str = ""
     notify_props: Mapping[str, str] = field(default_factory=dict)
     create_at: int = 0
+    roles: str = "system_user"
+
+    @property
+    def is_admin(self) -> bool:
+        """Holds the ``system_admin`` role (may act on other users and on the config)."""
+        return "system_admin" in self.roles.split()
 
     def to_api(self) -> dict[str, object]:
         """The user JSON the REST API returns (sanitised: no password, no auth data)."""
@@ -102,7 +129,7 @@ class User:
             "id": self.id, "create_at": self.create_at, "update_at": self.create_at, "delete_at": 0,
             "username": self.username, "auth_data": "", "auth_service": "", "email": self.email,
             "email_verified": True, "nickname": self.nickname, "first_name": self.first_name,
-            "last_name": self.last_name, "position": "", "roles": "system_user",
+            "last_name": self.last_name, "position": "", "roles": self.roles,
             "notify_props": dict(self.notify_props), "last_password_update": self.create_at,
             "locale": "en", "timezone": {"automaticTimezone": "", "manualTimezone": "",
                                          "useAutomaticTimezone": "true"},
@@ -210,15 +237,25 @@ class StatusRecord:
     def changed_to(self, status: Status, *, manual: bool, now_ms: int) -> StatusRecord:
         """The record after a status change (``SetStatusOnline/Away/Offline/DoNotDisturb``).
 
-        An automatic change never overrides a manual status; "online" is never manual and
-        refreshes the activity time.
+        An automatic change never overrides a manual status; "online" is never manual; online and
+        offline refresh the activity time.
         """
         if self.manual and not manual:
             return self
         status = Status(status)
+        # SetStatusAwayIfNeeded / SetStatusOffline forget the active channel; online and dnd keep it.
+        leaving = status in (Status.AWAY, Status.OFFLINE)
         return StatusRecord(status=status, manual=manual and status is not Status.ONLINE,
-                            last_activity_at=now_ms if status is Status.ONLINE else self.last_activity_at,
-                            active_channel=self.active_channel)
+                            last_activity_at=now_ms if status in (Status.ONLINE, Status.OFFLINE)
+                            else self.last_activity_at, active_channel="" if leaving else self.active_channel)
+
+    def to_api(self, user_id: str) -> dict[str, object]:
+        """The ``model.Status`` JSON (``active_channel`` is omitted when empty)."""
+        body: dict[str, object] = {"user_id": user_id, "status": str(self.status), "manual": self.manual,
+                                   "last_activity_at": self.last_activity_at, "dnd_end_time": 0}
+        if self.active_channel:
+            body["active_channel"] = self.active_channel
+        return body
 
     def viewing(self, channel_id: str, *, now_ms: int) -> StatusRecord:
         """The record after ``SetActiveChannel`` ("" = the app went to the background)."""
@@ -237,6 +274,16 @@ class PushDecision:
     username: str
     send: bool
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChanged:
+    """A user's presence changed (what the server broadcasts as ``status_change``)."""
+
+    at: float
+    user_id: str
+    status: Status
+    manual: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -271,11 +318,18 @@ class ChatConfig:
     session_length_web_hours: int = 720
     version: str = "10.11.0"
     collapsed_threads: str = CollapsedThreads.DEFAULT_OFF
+    push_notification_buffer: int = 1000  # EmailSettings.PushNotificationBuffer
+    max_notifications_per_channel: int = 1000  # TeamSettings: above it @all/@channel/@here stop notifying
+    user_status_away_timeout: int = 300  # TeamSettings.UserStatusAwayTimeout, seconds
+    file_log_level: str = "ERROR"  # LogSettings.FileLevel, as the doc leaves it after troubleshooting
 
     def __post_init__(self) -> None:
         # Validate at construction (h11 style): a config loaded from TOML carries plain strings.
         object.__setattr__(self, "contents", ContentsMode(self.contents))
         object.__setattr__(self, "collapsed_threads", CollapsedThreads(self.collapsed_threads))
+        object.__setattr__(self, "file_log_level", LogLevel(str(self.file_log_level).upper()))
+        if self.push_notification_buffer < 1:
+            raise ValueError(f"PushNotificationBuffer must be positive, got {self.push_notification_buffer}")
 
     @property
     def push_blocked(self) -> str:

@@ -93,6 +93,7 @@ class Audience:
     followers: frozenset[str] = frozenset()  # thread followers after this post's auto-follow
     crt_users: frozenset[str] = frozenset()  # members with collapsed threads on
     crt_allowed: bool = False
+    channel_mentions: bool = True  # False above TeamSettings.MaxNotificationsPerChannel members
     now_ms: int = 0
 
 
@@ -115,7 +116,7 @@ def find_mentions(aud: Audience) -> Mentions:
         users = {uid: MentionType.DM for uid in pair
                  if uid in aud.profiles and (uid != post.user_id or post.from_webhook)}
         return Mentions(users=users)
-    allow = post.type not in ("system_header_change", "system_purpose_change")
+    allow = aud.channel_mentions and post.type not in ("system_header_change", "system_purpose_change")
     parser = MentionParser(mention_keywords(aud.profiles.values(), aud.member_props, aud.statuses,
                                             allow_channel_mentions=allow))
     parser.feed(post.message)
@@ -286,6 +287,17 @@ def full_fields(*, mode: ContentsMode, post: Post, channel: Channel, title: str,
     if isinstance(post.props.get("from_webhook"), str):
         fields["from_webhook"] = post.props["from_webhook"]
     return fields
+
+
+def clear_fields(*, channel_id: str, root_id: str, badge: int, is_crt: bool) -> dict[str, object]:
+    """``clearPushNotificationSync``: tells the user's other devices to drop a channel's notifications."""
+    return {"type": "clear", "version": PUSH_VERSION, "channel_id": channel_id, "root_id": root_id,
+            "cont_ava": 1, "badge": badge, "is_crt_enabled": is_crt}
+
+
+def badge_fields(*, badge: int) -> dict[str, object]:
+    """``updateMobileAppBadgeSync``: a silent badge update."""
+    return {"type": "update_badge", "version": PUSH_VERSION, "sound": "none", "cont_ava": 1, "badge": badge}
 
 
 # model.PushNotification field order; the server omits empty values except for these keys.

@@ -18,3 +18,14 @@ class BadRequestBody(ProxyError):
     ``str(error)`` is the Go error text, the part the proxy puts after
     ``"Failed to read message body: "`` (or ``"Failed to read ack body: "``).
     """
+
+
+class ProxyConfigError(ProxyError, ValueError):
+    """``mattermost-push-proxy.json`` cannot be used; the message names the file and the key."""
+
+
+class TargetInitError(ProxyError):
+    """One push target (a config ``Type``) cannot be initialized; the proxy logs it and skips it.
+
+    ``str(error)`` is the Go error text the real proxy logs with ``Failed to initialize client``.
+    """

@@ -7,13 +7,16 @@ this module only moves bytes and matches stream ids to waiting requests.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlsplit
 
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
@@ -53,17 +56,31 @@ class H2Connection:
         self.authority = parts.netloc
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 443
         self._ssl, self._sni = ssl_context, server_hostname or self._host
-        self._conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        # Header names are lower-case already, so h2's normalising is skipped; that also leaves the
+        # bearer token indexable in HPACK, as Go's http2 client (the real proxy's) sends it: after the
+        # first request on a connection the 200-byte JWT costs one byte instead of being re-sent.
+        self._conn = h2.connection.H2Connection(h2.config.H2Configuration(
+            client_side=True, header_encoding="utf-8", normalize_outbound_headers=False))
+        # Plain (non-Huffman) literals: HPACK allows both, and they are cheaper to write and parse.
+        encoder = self._conn.encoder
+        encoder.encode = functools.partial(type(encoder).encode, encoder, huffman=False)  # type: ignore[method-assign]
         self._streams: dict[int, _Stream] = {}
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()  # window updates, settings, stream closes
+        self._waiting = 0  # coroutines blocked on _changed
+        self._flush_scheduled = False
         self.closed_reason: str | None = None
 
     @property
     def is_open(self) -> bool:
         """True while the connection can carry new streams."""
         return self._writer is not None and self.closed_reason is None
+
+    @property
+    def open_streams(self) -> int:
+        """Streams h2 still counts as open (a request given up on is reset, so it stops counting)."""
+        return self._conn.open_outbound_streams
 
     async def connect(self) -> None:
         """Open TCP + TLS and send the HTTP/2 preface."""
@@ -80,40 +97,73 @@ class H2Connection:
         """Send one request and wait for its whole response."""
         if not self.is_open:
             raise TransportError(f"connection to {self.authority} is closed: {self.closed_reason}")
-        await self._wait_for_stream_slot()
+        await self._wait_until(self._slot_free)
+        if not self.is_open:
+            raise TransportError(f"connection to {self.authority} closed: {self.closed_reason}")
         sid = self._conn.get_next_available_stream_id()
         stream = _Stream(asyncio.get_running_loop().create_future())
         self._streams[sid] = stream
         pseudo = [(":method", method), (":scheme", "https"), (":path", path), (":authority", self.authority)]
         try:
             self._conn.send_headers(sid, pseudo + headers, end_stream=not body)
-            self._flush()
             if body:
                 await self._send_body(sid, body)
+            else:
+                self._flush_soon()
             return await stream.future
+        except h2.exceptions.ProtocolError as exc:  # e.g. the server reset this stream mid-body
+            raise TransportError(f"stream {sid} to {self.authority} failed: {type(exc).__name__}: {exc}") from exc
         finally:
             self._streams.pop(sid, None)
+            # Given up (a deadline cancels the wait, and with it the future): free the stream as
+            # Go's client does, or h2 would count it open for the life of the connection.
+            if stream.future.cancelled() or not stream.future.done():
+                self._cancel_stream(sid)
 
-    async def _wait_for_stream_slot(self) -> None:
-        async with self._changed:
-            await self._changed.wait_for(
-                lambda: not self.is_open or self._conn.open_outbound_streams < self._conn.remote_settings.max_concurrent_streams)
+    def _cancel_stream(self, sid: int) -> None:
         if not self.is_open:
-            raise TransportError(f"connection to {self.authority} closed: {self.closed_reason}")
+            return
+        try:
+            self._conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+        except h2.exceptions.ProtocolError:
+            return  # already closed on the wire: nothing to cancel
+        self._flush_soon()
+
+    def _slot_free(self) -> bool:
+        # Our own count of requests in flight: h2's open_outbound_streams walks every stream.
+        return not self.is_open or len(self._streams) < self._conn.remote_settings.max_concurrent_streams
+
+    async def _wait_until(self, ready: Callable[[], bool]) -> None:
+        # Fast path without the lock: on a healthy connection there is almost always room.
+        if ready():
+            return
+        self._waiting += 1
+        try:
+            async with self._changed:
+                await self._changed.wait_for(ready)
+        finally:
+            self._waiting -= 1
 
     async def _send_body(self, sid: int, body: bytes) -> None:
         view = memoryview(body)
         while view:
-            async with self._changed:
-                await self._changed.wait_for(lambda: not self.is_open or self._conn.local_flow_control_window(sid) > 0)
+            await self._wait_until(lambda: not self.is_open or self._conn.local_flow_control_window(sid) > 0)
             if not self.is_open:
                 raise TransportError(f"connection to {self.authority} closed: {self.closed_reason}")
             size = min(len(view), self._conn.local_flow_control_window(sid), self._conn.max_outbound_frame_size)
             self._conn.send_data(sid, view[:size].tobytes(), end_stream=size == len(view))
-            self._flush()
+            self._flush_soon()
             view = view[size:]
 
+    def _flush_soon(self) -> None:
+        # One TLS write per loop turn for every request that queued frames in it: concurrent
+        # pushes share records and syscalls instead of paying for them one by one.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
     def _flush(self) -> None:
+        self._flush_scheduled = False
         data = self._conn.data_to_send()
         if data and self._writer is not None and not self._writer.is_closing():
             self._writer.write(data)
@@ -126,9 +176,10 @@ class H2Connection:
                     self._fail_all("connection closed by peer")
                     break
                 self._dispatch(self._conn.receive_data(data))
-                self._flush()
-                async with self._changed:
-                    self._changed.notify_all()
+                self._flush_soon()
+                if self._waiting:  # window updates, settings or closed streams may unblock someone
+                    async with self._changed:
+                        self._changed.notify_all()
         except (OSError, ssl.SSLError, h2.exceptions.ProtocolError) as exc:
             self._fail_all(f"{type(exc).__name__}: {exc}")
         async with self._changed:

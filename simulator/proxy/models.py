@@ -115,7 +115,9 @@ _WHERE: Final = {
 
 def _go_quote_char(ch: str) -> str:
     """Go's quoteChar: how its JSON scanner names an offending byte."""
-    if ord(ch) > 0x7F:  # Go reports the first byte of the UTF-8 sequence as a Latin-1 rune
+    if "\udc80" <= ch <= "\udcff":  # an invalid UTF-8 byte kept by surrogateescape: Go names the byte
+        ch = chr(ord(ch) - 0xDC00)
+    elif ord(ch) > 0x7F:  # Go reports the first byte of the UTF-8 sequence as a Latin-1 rune
         ch = chr(ch.encode("utf-8", "surrogatepass")[0])
     if ch in "'\"":
         return "'\\''" if ch == "'" else "'\"'"
@@ -177,7 +179,9 @@ def _bad_literal(doc: str, pos: int, literal: str) -> str:
 
 def _parse_first_value(body: bytes) -> object:
     """Decode the first JSON value of ``body`` as Go's json.Decoder does (rest ignored)."""
-    text = body.decode("utf-8", "replace")  # Go turns invalid UTF-8 in strings into U+FFFD
+    # Invalid bytes stay visible (surrogateescape) so a syntax error names them as Go does;
+    # inside strings they become U+FFFD like Go's (see _field_value).
+    text = body.decode("utf-8", "surrogateescape")
     start = len(text) - len(text.lstrip(_JSON_SPACE))
     if start == len(text):
         raise BadRequestBody("EOF")

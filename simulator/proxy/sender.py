@@ -1,5 +1,10 @@
 """Proxy → APNs: one reused HTTP/2 connection per Apple app, provider JWT cached and renewed,
-retries on transport errors only (§4.1, §4.4). Publishes one hop per attempt."""
+retries on transport errors only (§4.1, §4.3, §4.4). Publishes one hop per attempt, the proxy's
+log lines (§3.4) and its metrics (§6).
+
+Rule: time for retries comes from the injected Timer (deadlines, back-off, per-try timeouts);
+the provider token's age and log stamps come from the world clock.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +12,57 @@ import asyncio
 import json
 import ssl
 import time
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Final
 
 from ..events import Correlation, HopAttempted, Protocol
 from ..hops import summarize_body
-from ..signing import ProviderKey, load_p8
+from ..signing import ProviderKey
 from .config import ApplePushSettings, ProxyConfig
 from .core import map_apns_result
+from .credentials import AppleCredentials, CertificateAuth, apple_credentials, with_client_certificate
 from .h2client import H2Connection, H2Response, TransportError
-from .models import PushNotification, PushResponse, Target
+from .logs import ProxyLog, redact
+from .metrics import ProxyMetrics
+from .models import PushNotification, PushResponse, PushStatus, Target
 from .payload import ApnsMessage, build_apns
+from .retry import DEADLINE_EXCEEDED, Failure, RetryPolicy, with_retries
+from .timer import LoopTimer, Timer
 
 Sleep = Callable[[float], Awaitable[None]]
 
-TOKEN_TIMEOUT = 3000.0  # sideshow/apns2 renews the provider token after 50 minutes
+TOKEN_TIMEOUT: Final = 3000.0  # sideshow/apns2 renews the provider token after 50 minutes
+PLATFORM: Final = "apple"
+TRANSPORT_FAILURE_REASON: Final = "RequestError"
+
+
+def retry_policy(config: ProxyConfig) -> RetryPolicy:
+    """The config's retry budget (§3.1 defaults applied)."""
+    return RetryPolicy(max_retries=config.max_retries, send_timeout=config.send_timeout,
+                       retry_timeout=config.retry_timeout)
 
 
 class ApnsSender:
     """Sends one Apple app type's pushes."""
 
+    platform = PLATFORM
+
     def __init__(self, settings: ApplePushSettings, *, url: str, ssl_context: ssl.SSLContext,
                  config: ProxyConfig, clock: Callable[[], float], publish: Callable[[object], None],
-                 source: str = "proxy", target: str = "apns", sleep: Sleep = asyncio.sleep,
-                 server_hostname: str | None = None) -> None:
+                 source: str = "proxy", target: str = "apns", sleep: Sleep | None = None,
+                 server_hostname: str | None = None, timer: Timer | None = None,
+                 metrics: ProxyMetrics | None = None, log: ProxyLog | None = None,
+                 credentials: AppleCredentials | None = None) -> None:
         self.settings = settings
-        self._key = ProviderKey(key=load_p8(settings.apple_auth_key_pem), key_id=settings.apple_auth_key_id,
-                                team_id=settings.apple_team_id)
+        creds = credentials if credentials is not None else apple_credentials(settings)  # TargetInitError
+        self._key: ProviderKey | None = creds if isinstance(creds, ProviderKey) else None
+        if isinstance(creds, CertificateAuth):
+            ssl_context = with_client_certificate(ssl_context, creds)
         self._url, self._ssl, self._sni = url, ssl_context, server_hostname
-        self._config, self._clock, self._publish, self._sleep = config, clock, publish, sleep
+        self._config, self._clock, self._publish = config, clock, publish
+        self._timer = timer or LoopTimer(sleep)
+        self._policy = retry_policy(config)
+        self.metrics = metrics or ProxyMetrics()
+        self._log = log or ProxyLog(component=source, clock=clock, publish=publish)
         self._source, self._target = source, target
         self._conn: H2Connection | None = None
         self._connecting = asyncio.Lock()
@@ -44,13 +72,22 @@ class ApnsSender:
         """Sign with ``key`` from now on (a rotated or, in failure demos, a wrong key)."""
         self._key, self._token = key, None
 
-    def _provider_token(self) -> str:
+    @property
+    def open_streams(self) -> int:
+        """HTTP/2 streams open on the APNs connection right now (0 when idle or not connected)."""
+        return self._conn.open_streams if self._conn is not None else 0
+
+    def _provider_token(self) -> str | None:
+        if self._key is None:
+            return None  # certificate auth: the TLS client certificate authenticates
         now = self._clock()
         if self._token is None or now - self._token[0] >= TOKEN_TIMEOUT:
             self._token = (now, self._key.token(now))
         return self._token[1]
 
     async def _connection(self) -> H2Connection:
+        if self._conn is not None and self._conn.is_open:  # the common case needs no lock
+            return self._conn
         async with self._connecting:
             if self._conn is None or not self._conn.is_open:
                 if self._conn is not None:
@@ -61,33 +98,63 @@ class ApnsSender:
 
     async def send(self, n: PushNotification, target: Target) -> PushResponse:
         """Deliver one notification; map the outcome to OK / FAIL / REMOVE."""
+        fields: dict[str, str] = {"device": self.settings.type, "type": n.type, "ack_id": n.ack_id}
+        if n.transport:
+            fields["transport"] = n.transport
+        self._log.info("Sending apple push notification", **fields)
+        self.metrics.notifications.inc(PLATFORM, n.type, n.transport)
         message = build_apns(n, app_version=target.app_version, topic=self.settings.apple_push_topic)
         ids = Correlation(post_id=n.post_id, ack_id=n.ack_id)
-        deadline = time.monotonic() + self._config.send_timeout_sec
-        for attempt in range(1, self._config.max_retries + 1):
-            try:
-                async with asyncio.timeout(min(self._config.retry_timeout, deadline - time.monotonic())):
-                    response = await self._attempt(n.device_id, message, ids)
-                return map_apns_result(response.status, _reason(response))
-            except (TransportError, TimeoutError):
-                backoff = float(2 ** (attempt - 1))
-                if attempt == self._config.max_retries or time.monotonic() + backoff >= deadline:
-                    break
-                await self._sleep(backoff)
-        return map_apns_result(None, None)
+        outcome = await with_retries(lambda: self._try(n.device_id, message, ids), policy=self._policy,
+                                     timer=self._timer, log=self._log, failed_message="Failed to send apple push",
+                                     device_id=n.device_id)
+        return self._conclude(n, outcome)
+
+    def _conclude(self, n: PushNotification, outcome: H2Response | Failure) -> PushResponse:
+        if isinstance(outcome, Failure):
+            self._log.error("Failed to send apple push", sid=n.server_id, did=redact(n.device_id),
+                            err=outcome.error, type=n.type)
+            self.metrics.failed(PLATFORM, n.type, n.transport, TRANSPORT_FAILURE_REASON)
+            return map_apns_result(None, None)
+        reason = _reason(outcome)
+        result = map_apns_result(outcome.status, reason)
+        res: dict[str, str | int] = {"ApnsID": outcome.header("apns-id") or "", "reason": reason or "", "code": outcome.status,
+               "type": n.type}
+        if result.status is PushStatus.REMOVE:
+            self._log.info("Failed to send apple push sending remove code res", **res)
+            self.metrics.removed(PLATFORM, n.type, n.transport, reason or "")
+        elif result.status is PushStatus.FAIL:
+            self._log.error("Failed to send apple push with res", **res)
+            self.metrics.failed(PLATFORM, n.type, n.transport, reason or "")
+        else:
+            self.metrics.sent(PLATFORM, n.type, n.transport, with_ack=bool(n.ack_id))
+        return result
+
+    async def _try(self, token: str, message: ApnsMessage, ids: Correlation) -> H2Response | Failure:
+        started = time.perf_counter()
+        try:
+            return await self._attempt(token, message, ids)
+        except TransportError as exc:
+            return Failure(error=str(exc), retryable=True)
+        finally:  # every try is timed, a timed-out one too (§4.4)
+            elapsed = time.perf_counter() - started
+            self.metrics.notification_duration.observe(elapsed, PLATFORM)
+            self.metrics.apns_duration.observe(elapsed)
 
     async def _attempt(self, token: str, message: ApnsMessage, ids: Correlation) -> H2Response:
-        headers = [("authorization", f"bearer {self._provider_token()}"),
-                   ("content-type", "application/json; charset=utf-8"),
-                   ("apns-topic", message.topic), ("apns-priority", str(message.priority)),
-                   ("apns-push-type", message.push_type)]
+        bearer = self._provider_token()
+        headers = [("authorization", f"bearer {bearer}")] if bearer is not None else []
+        headers += message.headers()
         path = f"/3/device/{token}"
         started, at = time.perf_counter(), self._clock()
         try:
             conn = await self._connection()
             response = await conn.request("POST", path, headers, message.body)
-        except (TransportError, TimeoutError, asyncio.CancelledError) as exc:
-            self._hop(at, started, path, message, ids, f"no response: {exc or type(exc).__name__}", False)
+        except TransportError as exc:
+            self._hop(at, started, path, message, ids, f"no response: {exc}", False)
+            raise
+        except (TimeoutError, asyncio.CancelledError):
+            self._hop(at, started, path, message, ids, f"no response: {DEADLINE_EXCEEDED}", False)
             raise
         apns_id = response.header("apns-id") or ""
         reason = _reason(response)
@@ -98,14 +165,15 @@ class ApnsSender:
 
     def _hop(self, at: float, started: float, path: str, message: ApnsMessage, ids: Correlation,
              outcome: str, ok: bool) -> None:
+        auth = (f"bearer <ES256 JWT kid={self._key.key_id} iss={self._key.team_id}>" if self._key is not None
+                else "<TLS client certificate>")
         wire = (("apns-topic", message.topic), ("apns-push-type", message.push_type),
-                ("apns-priority", str(message.priority)),
-                ("authorization", f"bearer <ES256 JWT kid={self._key.key_id} iss={self._key.team_id}>"),
+                ("apns-priority", str(message.priority)), ("authorization", auth),
                 ("payload", summarize_body(message.body)))
         self._publish(HopAttempted(
-            at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=self._source, target=self._target,
-            protocol=Protocol.HTTP2_TLS, encrypted=True, operation=f"POST {path[:27]}…", wire=wire,
-            outcome=outcome, ok=ok, ids=ids))
+            at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=self._source,
+            target=self._target, protocol=Protocol.HTTP2_TLS, encrypted=True, operation=f"POST {path[:27]}…",
+            wire=wire, outcome=outcome, ok=ok, ids=ids))
 
     async def close(self) -> None:
         """Close the HTTP/2 connection."""

@@ -24,6 +24,7 @@ from hyperframe.frame import Frame, GoAwayFrame
 from fake_apns import (ApnsConnectionClosed, ApnsConnectionOpened, ApnsCore, DeviceRegistry, Environment, FakeApns,
                        Faults, KeyRing, PushAccepted, PushRejected, Reason)
 from tests.support.apns_client import ApnsClient
+from tests.support.apns_pki import ApnsPki
 from tests.support.jwt_es256 import bearer, new_key, provider_token
 
 NOW = 1_767_225_600.0
@@ -34,30 +35,9 @@ DEADLINE = 5.0
 E = TypeVar("E")
 
 
-@dataclass(frozen=True)
-class ApnsPki:
-    ca: trustme.CA
-    leaf: trustme.LeafCert
-
-    def server_context(self, alpn: Sequence[str] = ("h2",)) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.leaf.configure_cert(ctx)
-        if alpn:
-            ctx.set_alpn_protocols(list(alpn))
-        return ctx
-
-    def client_context(self, alpn: Sequence[str] = ("h2",)) -> ssl.SSLContext:
-        ctx = ssl.create_default_context()
-        self.ca.configure_trust(ctx)
-        if alpn:
-            ctx.set_alpn_protocols(list(alpn))
-        return ctx
-
-
 @pytest.fixture(scope="module")
 def apns_pki() -> ApnsPki:
-    ca = trustme.CA()
-    return ApnsPki(ca=ca, leaf=ca.issue_cert("127.0.0.1", "localhost", "api.push.apple.com"))
+    return ApnsPki()
 
 
 class Recorder:
@@ -375,3 +355,13 @@ def _frames(data: bytes) -> list[Frame]:
         frames.append(frame)
         data = data[9 + length:]
     return frames
+
+
+async def test_sandbox_token_sent_to_production_is_a_bad_device_token(world: World) -> None:
+    sandbox_token = world.devices.register(BUNDLE, Environment.SANDBOX, device="phone-1")
+    production_token = world.devices.register(BUNDLE, Environment.PRODUCTION, device="phone-1")
+    async with await world.client() as client:
+        refused = await client.post(sandbox_token, headers=headers(), body=PAYLOAD)
+        ok = await client.post(production_token, headers=headers(), body=PAYLOAD)
+    assert (refused.status, refused.json()) == (400, {"reason": "BadDeviceToken"})
+    assert ok.status == 200 and sandbox_token != production_token

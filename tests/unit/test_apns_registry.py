@@ -150,3 +150,52 @@ def test_clear_drops_everything_and_pending_shows_the_queue() -> None:
 def test_fault_times_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Faults().push(Reason.SHUTDOWN, times=0)
+
+
+# -- installs per (phone, bundle id, environment) ---------------------------------------------
+
+
+def test_named_phone_keeps_one_token_per_app_and_environment() -> None:
+    devices = registry()
+    token = devices.register(BUNDLE, PROD, device="phone-1")
+    assert devices.register(BUNDLE, PROD, device="phone-1") == token
+    others = {devices.register(BUNDLE, SANDBOX, device="phone-1"), devices.register("com.example.other", PROD,
+                                                                                   device="phone-1"),
+              devices.register(BUNDLE, PROD, device="phone-2"), devices.register(BUNDLE, PROD)}
+    assert token not in others and len(others) == 4
+    record = devices.lookup(token)
+    assert record is not None and record.device == "phone-1"
+
+
+def test_unnamed_registrations_are_fresh_installs_each_time() -> None:
+    devices = registry()
+    assert devices.register(BUNDLE, PROD) != devices.register(BUNDLE, PROD)
+
+
+def test_reinstall_on_a_named_phone_gets_a_new_token_and_the_old_one_stays_410() -> None:
+    clock = Clock()
+    devices = registry(clock=clock)
+    old = devices.register(BUNDLE, PROD, device="phone-1")
+    devices.unregister(old)
+    clock.now += 60
+    new = devices.register(BUNDLE, PROD, device="phone-1")
+    assert new != old and active(devices, new)
+    assert devices.register(BUNDLE, PROD, device="phone-1") == new
+    err = rejection(devices, old)
+    assert (err.reason, err.timestamp_ms) == (Reason.UNREGISTERED, 1_767_225_600_000)
+
+
+def test_sandbox_token_of_a_named_phone_is_a_bad_device_token_in_production() -> None:
+    devices = registry()
+    sandbox = devices.register(BUNDLE, SANDBOX, device="phone-1")
+    assert active(devices, sandbox, environment=SANDBOX)
+    assert rejection(devices, sandbox, environment=PROD).reason is Reason.BAD_DEVICE_TOKEN
+
+
+def test_tokens_of_lists_a_phones_live_tokens() -> None:
+    devices = registry()
+    a = devices.register(BUNDLE, PROD, device="phone-1")
+    b = devices.register("com.example.other", PROD, device="phone-1")
+    devices.register(BUNDLE, PROD, device="phone-2")
+    devices.unregister(b)
+    assert devices.tokens_of("phone-1") == (a,) and devices.tokens_of("") == () and devices.tokens_of("nobody") == ()

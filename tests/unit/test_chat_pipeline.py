@@ -61,7 +61,7 @@ def _silence(w: World) -> None:
     w.core.patch_notify_props(w.id("alice"), {"push": "none"})
 
 
-CASES: list[tuple[str, dict[str, Any], Callable[[World], None], str]] = [
+CASES: list[tuple[str, dict[str, Any], Callable[[World], object], str]] = [
     ("mentioned", {}, lambda w: None, ""),
     ("muted", {}, _mute, SkipReason.CHANNEL_MUTED),
     ("level none", {}, _silence, SkipReason.LEVEL_SET_TO_NONE),

@@ -305,7 +305,7 @@ def test_id_loaded_ack_returns_full_content_when_licensed(clock: FakeClock, lice
 # ---------------------------------------------------------------- config, ids, ping
 def test_client_config(core: ChatCore) -> None:
     assert core.client_config() == {"DiagnosticId": core.diagnostic_id, "AsymmetricSigningPublicKey": "MFkwEw==",
-                                    "Version": "10.11.0", "SiteName": "pushsim"}
+                                    "Version": "10.11.0", "SiteName": "pushsim", "SendPushNotifications": "true"}
     assert is_valid_id(core.diagnostic_id)
 
 

@@ -85,10 +85,11 @@ def test_marshal_like_go_escapes_html_and_line_separators_like_go() -> None:
     # Invalid text becomes U+FFFD, as in Go.
     (b'{"message":"\\ud800x"}', PushNotification(message="\ufffdx")),
     (b'{"message":"a\xffb"}', PushNotification(message="a\ufffdb")),
+    (b'{"message":"a\xc3\x28\xffb"}', PushNotification(message="a\ufffd(\ufffdb")),  # one U+FFFD per bad byte
     (b'{"badge":-1,"cont_ava":9223372036854775807}',
      PushNotification(badge=-1, cont_ava=9223372036854775807)),
 ], ids=["case-insensitive", "null-and-unknown", "duplicate-last-wins", "trailing-data",
-        "top-level-null", "lone-surrogate", "invalid-utf8", "int-range"])
+        "top-level-null", "lone-surrogate", "invalid-utf8", "invalid-utf8-bytes", "int-range"])
 def test_from_json_accepts_what_go_accepts(body: bytes, expected: PushNotification) -> None:
     assert PushNotification.from_json(body) == expected
 
@@ -98,6 +99,7 @@ def test_from_json_accepts_what_go_accepts(body: bytes, expected: PushNotificati
     (b"  \r\n", "EOF"),
     (b"not json", "invalid character 'o' in literal null (expecting 'u')"),
     (b"hello", "invalid character 'h' looking for beginning of value"),
+    (b"\xff{}", "invalid character '\xff' looking for beginning of value"),  # Go names the raw byte
     (b"{'a':1}", "invalid character '\\'' looking for beginning of object key string"),
     (b'{"server_id":"s"', "unexpected EOF"),
     (b'{"server_id":"s', "unexpected EOF"),

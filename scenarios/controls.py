@@ -1,0 +1,209 @@
+"""Controls (``do = "<kind>"``): what admins, users' preferences and the test harness change.
+
+Server settings are ``ChatConfig`` fields (a new field is a new setting, no code here changes);
+notification preferences and statuses go through the chat core as the API would; faults go to
+APNs' fault queue; time moves only on the world's fake clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields as dataclass_fields, replace
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any
+
+from fake_apns import Reason
+from simulator import FakeClock
+from simulator.chat.models import DEFAULT_CHANNEL_NOTIFY_PROPS, DEFAULT_USER_NOTIFY_PROPS, ChatConfig, Status
+
+from .model import StepFailed
+from .steps import Fields, action
+
+if TYPE_CHECKING:
+    from .runner import World
+
+
+_SETTINGS = {f.name: f for f in dataclass_fields(ChatConfig)}
+
+
+@action("change_setting")
+@dataclass(frozen=True, slots=True)
+class ChangeSetting:
+    """An admin changes one chat server setting (a ``ChatConfig`` field, e.g. ``contents``)."""
+
+    setting: str
+    value: Any
+
+    @classmethod
+    def parse(cls, f: Fields) -> ChangeSetting:
+        setting = f.text("setting")
+        if setting not in _SETTINGS:
+            raise f.error("setting", f"unknown server setting {setting!r} (known: {', '.join(sorted(_SETTINGS))})")
+        return cls(setting, _setting_value(f, setting))
+
+    def describe(self) -> str:
+        shown = self.value.value if isinstance(self.value, Enum) else self.value
+        return f"set the server's {self.setting} to {shown!r}"
+
+    async def run(self, world: World) -> str:
+        core = world.sim.chat_core
+        core.config = replace(core.config, **{self.setting: self.value})
+        return ""
+
+
+def _setting_value(f: Fields, setting: str) -> Any:
+    default = getattr(ChatConfig(), setting)
+    if isinstance(default, Enum):
+        return f.choice("value", type(default))
+    if isinstance(default, bool):
+        return f.flag("value")
+    if isinstance(default, int):
+        return f.integer("value")
+    return f.text("value")
+
+
+_NOTIFY_CHOICES = {"push": ("all", "mention", "none"), "push_status": ("online", "away", "offline"),
+                   "push_threads": ("all", "mention")}
+_USER_PROPS = tuple(DEFAULT_USER_NOTIFY_PROPS) + ("mention_keys",)
+_CHANNEL_PROPS = tuple(DEFAULT_CHANNEL_NOTIFY_PROPS)
+
+
+@action("set_notifications")
+@dataclass(frozen=True, slots=True)
+class SetNotifications:
+    """A user's notification preferences (Account Settings > Notifications), or one channel's."""
+
+    user: str
+    channel: str | None
+    props: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def parse(cls, f: Fields) -> SetNotifications:
+        user, channel = f.user(), f.channel("channel", None)
+        keys = _CHANNEL_PROPS if channel else _USER_PROPS
+        props = tuple((k, v) for k in keys if (v := f.text(k, None)) is not None)
+        for key, value in props:
+            allowed = _NOTIFY_CHOICES.get(key, ())
+            if channel and key == "push":
+                allowed = ("default",) + allowed
+            if allowed and value not in allowed:
+                raise f.error(key, f"{value!r} is not one of {', '.join(allowed)}")
+        if not props:
+            raise f.error("push", f"set at least one preference (known: {', '.join(keys)})")
+        return cls(user, channel, props)
+
+    def describe(self) -> str:
+        where = f" in {self.channel}" if self.channel else ""
+        return f"{self.user} sets " + ", ".join(f"{k}={v}" for k, v in self.props) + where
+
+    async def run(self, world: World) -> str:
+        core, user_id = world.sim.chat_core, world.user_ids[self.user]
+        if self.channel:
+            core.patch_channel_notify_props(world.channel_id(self.channel), user_id, dict(self.props))
+        else:
+            core.patch_notify_props(user_id, dict(self.props))
+        return ""
+
+
+@action("mute_channel")
+@dataclass(frozen=True, slots=True)
+class MuteChannel:
+    """A user mutes (or, with ``muted = false``, unmutes) a channel."""
+
+    user: str
+    channel: str
+    muted: bool
+
+    @classmethod
+    def parse(cls, f: Fields) -> MuteChannel:
+        return cls(f.user(), f.channel(), f.flag("muted", True))
+
+    def describe(self) -> str:
+        return f"{self.user} {'mutes' if self.muted else 'unmutes'} {self.channel}"
+
+    async def run(self, world: World) -> str:
+        world.sim.chat_core.patch_channel_notify_props(world.channel_id(self.channel), world.user_ids[self.user],
+                                                       {"mark_unread": "mention" if self.muted else "all"})
+        return ""
+
+
+@action("set_status")
+@dataclass(frozen=True, slots=True)
+class SetStatus:
+    """A user sets their status by hand (``dnd``, ``away``, ``offline``, ``online``, ``ooo``)."""
+
+    user: str
+    status: Status
+
+    @classmethod
+    def parse(cls, f: Fields) -> SetStatus:
+        return cls(f.user(), f.choice("status", Status))
+
+    def describe(self) -> str:
+        return f"{self.user} sets status {self.status.value}"
+
+    async def run(self, world: World) -> str:
+        world.sim.chat_core.set_status(world.user_ids[self.user], self.status, manual=True)
+        return ""
+
+
+class Service(StrEnum):
+    """Services faults can be injected into today."""
+
+    APNS = "apns"
+
+
+@action("inject_fault")
+@dataclass(frozen=True, slots=True)
+class InjectFault:
+    """APNs answers the next ``times`` pushes (to ``phone``'s token, if given) with ``reason``."""
+
+    service: Service
+    reason: Reason
+    times: int
+    phone: str | None
+
+    @classmethod
+    def parse(cls, f: Fields) -> InjectFault:
+        if f.text("service", "apns") == "fcm":
+            raise f.error("service", "fcm faults need the fake FCM in the world (fake FCM issue)")
+        return cls(f.choice("service", Service, Service.APNS), f.choice("reason", Reason),
+                   f.integer("times", 1, minimum=1), f.phone("phone", None))
+
+    def describe(self) -> str:
+        target = f" for {self.phone}" if self.phone else ""
+        return f"{self.service.value} answers {self.reason.value} ({self.reason.status}) {self.times}×{target}"
+
+    async def run(self, world: World) -> str:
+        token = world.token_of(self.phone) if self.phone else None
+        if self.phone and not token:
+            raise StepFailed(f"{self.phone} has no push token (is its app installed?)")
+        world.sim.faults.push(self.reason, times=self.times, token=token)
+        return ""
+
+
+@action("advance_clock")
+@dataclass(frozen=True, slots=True)
+class AdvanceClock:
+    """Move the world's fake clock forward (``seconds``, ``minutes`` or ``hours``)."""
+
+    seconds: float
+
+    @classmethod
+    def parse(cls, f: Fields) -> AdvanceClock:
+        units = {"seconds": 1, "minutes": 60, "hours": 3600}
+        given = [(u, f.number(u, None, positive=True)) for u in units]
+        chosen = [(u, v) for u, v in given if v is not None]
+        if len(chosen) != 1:
+            raise f.error("seconds", "give exactly one of 'seconds', 'minutes' or 'hours'")
+        unit, value = chosen[0]
+        return cls(float(value) * units[unit])
+
+    def describe(self) -> str:
+        return f"advance the clock by {self.seconds:g}s"
+
+    async def run(self, world: World) -> str:
+        clock = world.sim.clock
+        if not isinstance(clock, FakeClock):
+            raise StepFailed("advance_clock needs a world built with a FakeClock")
+        clock.advance(self.seconds)
+        return ""
