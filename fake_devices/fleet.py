@@ -26,11 +26,11 @@ class Fleet:
 
     def __init__(self, *, seed: int, clock: Callable[[], float], publish: Callable[[object], None],
                  registrar: Registrars, links: Callable[[str], ServerLink], spawn: Spawn,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 sleep: Sleep = asyncio.sleep, on_reachable: Callable[[Phone], None] | None = None) -> None:
         self._faker = Faker()
         self._faker.seed_instance(seed)
         self._clock, self._publish, self._spawn, self._sleep = clock, publish, spawn, sleep
-        self._registrar, self._links = registrar, links
+        self._registrar, self._links, self._on_reachable = registrar, links, on_reachable
         self.phones: dict[str, Phone] = {}
         self._tokens: dict[str, Phone] = {}
 
@@ -46,7 +46,8 @@ class Fleet:
         phone = Phone(name=name, platform=platform, model=model,
                       os_version=os_version or (known.os_version if known else ""),
                       registrar=self._registrar, link=self._links(name), clock=self._clock, publish=self._publish,
-                      spawn=self._spawn, sleep=self._sleep, network=network, on_token=self._index)
+                      spawn=self._spawn, sleep=self._sleep, network=network, on_token=self._index,
+                      on_reachable=self._on_reachable)
         self.phones[name] = phone
         return phone
 

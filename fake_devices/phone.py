@@ -62,16 +62,17 @@ class Phone:
 
     __slots__ = ("name", "platform", "model", "os_version", "device", "_registrar", "_link", "_clock", "_publish",
                  "_on_token", "apps", "inbox", "in_app_banners", "alerts", "power", "network",
-                 "trust", "meter", "_woke")
+                 "trust", "meter", "_woke", "_on_reachable")
 
     def __init__(self, *, name: str, platform: Platform, model: str, os_version: str, registrar: Registrars,
                  link: ServerLink, clock: Callable[[], float], publish: Callable[[object], None], spawn: Spawn,
                  sleep: Sleep = asyncio.sleep, network: NetworkProfile | None = None,
-                 on_token: Callable[[str, Phone | None], None] | None = None) -> None:
+                 on_token: Callable[[str, Phone | None], None] | None = None,
+                 on_reachable: Callable[[Phone], None] | None = None) -> None:
         self.name, self.platform, self.model, self.os_version = name, platform, model, os_version
         self.device: DeviceModel = device(model, platform=platform, os_version=os_version)
         self._registrar, self._link, self._clock, self._publish = registrar, link, clock, publish
-        self._on_token = on_token
+        self._on_token, self._on_reachable = on_token, on_reachable
         self.apps: dict[str, AppInstance] = {}
         self.inbox = Inbox(self, link=link, spawn=spawn, sleep=sleep, clock=clock, publish=publish)
         self.in_app_banners: list[Notification] = self.inbox.banners
@@ -112,9 +113,22 @@ class Phone:
 
     def set_network(self, network: NetworkProfile | None) -> None:
         """Move the phone to another connection (None: unshaped loopback); open connections drop."""
+        was_online = self.online
         self.network = network
         self._configure_link()
         self._link.forget_connections()
+        if self.online and not was_online:
+            self._reachable()
+
+    @property
+    def online(self) -> bool:
+        """True unless the phone's network is the offline profile (no network: unshaped loopback)."""
+        return self.network is None or self.network.online
+
+    def _reachable(self) -> None:
+        # The push services hold messages for an unreachable phone; tell them it can take them now.
+        if self._on_reachable is not None:
+            self._on_reachable(self)
 
     def install_ca(self, name: str, pem: bytes, *, trust: bool = False) -> None:
         """Install a CA certificate; ``trust`` also enables it for TLS (what iOS requires)."""
@@ -376,6 +390,7 @@ class Phone:
         self._power(PowerAction.WAKE)
         self._woke = True
         self.inbox.release()
+        self._reachable()
 
     # -- pushes ------------------------------------------------------------------------------
     def holds(self, token: str) -> AppInstance | None:

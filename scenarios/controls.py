@@ -202,8 +202,7 @@ class AdvanceClock:
         return f"advance the clock by {self.seconds:g}s"
 
     async def run(self, world: World) -> str:
-        clock = world.sim.clock
-        if not isinstance(clock, FakeClock):
+        if not isinstance(world.sim.clock, FakeClock):
             raise StepFailed("advance_clock needs a world built with a FakeClock")
-        clock.advance(self.seconds)
+        await world.sim.advance(self.seconds)  # proxy timers fire, expired notifications are swept
         return ""

@@ -87,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _wrong_key(sim: object) -> None:
     from .signing import ProviderKey, new_p256_key
     config = sim.config  # type: ignore[attr-defined]
-    for sender in sim.proxy.senders.values():  # type: ignore[attr-defined]
-        sender.use_provider_key(ProviderKey(key=new_p256_key(), key_id=config.key_id, team_id=config.team_id))
+    # Same key id and team, different key material: exactly what a mis-copied .p8 looks like to APNs.
+    sim.proxy.use_provider_key(  # type: ignore[attr-defined]
+        ProviderKey(key=new_p256_key(), key_id=config.key_id, team_id=config.team_id))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,6 +29,9 @@ class SimConfig:
     key_id: str = "PSIMKEY001"  # APNs auth key id: 10 characters
     ios_bundle_id: str = "com.mattermost.rn"
     ios_push_type: str = "apple_rn"
+    android_package: str = "com.mattermost.rn"  # the Play Store package (EAS: your own)
+    android_push_type: str = "android_rn"
+    firebase_project_id: str = "mattermost-rn"  # the Firebase project the Android build registers with
 
     @classmethod
     def from_toml(cls, path: Path) -> SimConfig:

@@ -7,34 +7,43 @@ component recorded fails the world (``WorldFailed``), so no crash passes silentl
 
 from __future__ import annotations
 
+import functools
 import json
 import random
-import time
 from contextlib import AsyncExitStack
-from typing import Any, Callable
+from typing import Any
 
-from fake_apns import ApnsCore, DeviceRegistry, Environment, Faults, FakeApns, KeyRing, PushAccepted
-from fake_devices import Fleet, Phone, UnknownToken
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from fake_apns import (ApnsControl, ApnsCore, DeviceRegistry, Environment, Faults, FakeApns, KeyRing,
+                       ProviderCertificates)
+from fake_devices import Fleet, Phone, Platform
+from fake_fcm import FakeFcm, FcmControl, FcmCore, Registry, ServiceAccount, new_rsa_key
 
 from .bus import EventBus
 from .chat.core import ChatCore
 from .chat.ids import IdFactory
-from .chat.models import ChatConfig
+from .chat.models import HPNS_URLS, TPNS_URL, ChatConfig
 from .chat.pusher import PushGateway
 from .chat.server import ChatServer
 from .clock import Clock, FakeClock
 from .config import SimConfig
 from .connect import ConnectProxy
 from .control import ControlApi
-from .egress import MATTERMOST_HOSTS
-from .events import ComponentStarted, Correlation, HopAttempted, Protocol
-from .hops import HopClient, summarize_body
-from .links import MattermostClient
-from .proxy.config import ApplePushSettings, ProxyConfig
+from .egress import GOOGLE_HOSTS
+from .events import ComponentStarted
+from .hops import HopClient
+from .links import MattermostClient, PhoneLinks
+from .proxies import PUBLIC_BUNDLES, PUBLIC_KEY_ID, PUBLIC_PACKAGES, PUBLIC_TEAM_ID, plan
+from .proxy import Role
+from .proxy.deployment import PUBLIC_FIREBASE_PROJECT, ProxyKeys
 from .proxy.server import PushProxy
-from .signing import ProviderKey, es256_jwt, new_p256_key, p8_pem, spki_b64
+from .proxy.timer import ManualTimer
+from .reach import ApnsRegistrar, Deliveries, FcmRegistrar, Reach
+from .signing import ProviderKey, es256_jwt, new_p256_key, spki_b64
 from .tasks import Supervisor
 from .tls import Pki
+from .web import WebServer
 
 APNS_HOSTS = {Environment.PRODUCTION: "api.push.apple.com", Environment.SANDBOX: "api.sandbox.push.apple.com"}
 # Every name each fake answers for (its TLS certificate carries them all; the CONNECT proxy maps them).
@@ -47,47 +56,81 @@ class WorldFailed(Exception):
     """A component raised unexpectedly while the world ran."""
 
 
-class _Registrar:
-    """The phones' OS channel to APNs: token registration is in-process, as on a real device."""
-
-    def __init__(self, devices: DeviceRegistry) -> None:
-        self._devices = devices
-
-    def register(self, *, topic: str, sandbox: bool) -> str:
-        return self._devices.register(topic=topic, environment=Environment.SANDBOX if sandbox else Environment.PRODUCTION)
-
-    def unregister(self, token: str) -> None:
-        self._devices.unregister(token)
+@functools.cache
+def _rsa_key(which: str) -> rsa.RSAPrivateKey:
+    # RSA-2048 generation costs ~0.1 s; service-account keys are test credentials, shared per process.
+    return new_rsa_key()
 
 
 class Simulator:
-    """A running world: chat server, push proxy, APNs (production + sandbox) and phones."""
+    """A running world: chat server, push proxies, APNs (production + sandbox), FCM and phones."""
 
     def __init__(self, config: SimConfig | None = None, *, clock: Clock | None = None) -> None:
-        self.config = config or SimConfig()
+        self.config = config = config or SimConfig()
         self.clock: Clock = clock or FakeClock()
         self.bus = EventBus()
         self.pki = Pki()
         self.supervisor = Supervisor("world")  # accepted work: pushes, acks
         self.sockets = Supervisor("websockets")  # long-lived readers, never drained
-        self.provider_key = ProviderKey(key=new_p256_key(self.rng("provider-key")), key_id=self.config.key_id,
-                                        team_id=self.config.team_id)
+        self.provider_key = ProviderKey(key=new_p256_key(self.rng("provider-key")), key_id=config.key_id,
+                                        team_id=config.team_id)
+        # Mattermost's own key serves the public apps; an EAS world's configured key is the customer's.
+        self.public_key = self.provider_key if Role(config.role) is not Role.EAS else ProviderKey(
+            key=new_p256_key(self.rng("public-provider-key")), key_id=PUBLIC_KEY_ID, team_id=PUBLIC_TEAM_ID)
         self.signing_key = new_p256_key(self.rng("signing-key"))  # the chat server's asymmetric signing key (§7.12)
         self.keys = KeyRing()
-        self.keys.register(team_id=self.config.team_id, key_id=self.config.key_id,
-                           public_key=self.provider_key.key.public_key())
+        for key in dict.fromkeys((self.provider_key, self.public_key)):
+            self.keys.register(team_id=key.team_id, key_id=key.key_id, public_key=key.key.public_key())
+        for bundle in PUBLIC_BUNDLES:
+            self.keys.register_app(self.public_key.team_id, bundle)
+        self.keys.register_app(config.team_id, config.ios_bundle_id)
+        self.certificates = ProviderCertificates()  # certificate-based provider auth (A3.2)
         self.devices = DeviceRegistry(rng=self.rng("apns-devices"), clock=self.clock)
         self.faults = Faults()
         self.apns_core = ApnsCore(keys=self.keys, devices=self.devices, clock=self.clock, faults=self.faults,
-                                  rng=self.rng("apns"))
+                                  rng=self.rng("apns"), certificates=self.certificates)
+        self.fcm_registry = Registry(rng=self.rng("fcm-registry"), clock=self.clock)
+        self.fcm_accounts = self._firebase_projects()
+        self.fcm_core = FcmCore(registry=self.fcm_registry, clock=self.clock, rng=self.rng("fcm"))
+        self.phone_links = PhoneLinks(publish=self.bus.publish, clock=self.clock, supervisor=self.sockets,
+                                      world_ca_pem=self.pki.ca.cert_pem.bytes())
+        self.fleet = Fleet(seed=config.seed, clock=self.clock, publish=self.bus.publish,
+                           registrar={Platform.IOS: ApnsRegistrar(self.devices),
+                                      Platform.ANDROID: FcmRegistrar(self.fcm_registry)},
+                           links=self.phone_links, spawn=self.supervisor.spawn, on_reachable=self._reachable_again)
+        self.apns_core.mailbox.reachability = self.fcm_core.mailbox.reachability = Reach(lambda: self.fleet)
+        self.deliveries = Deliveries(lambda: self.fleet, self.bus.publish)
+        # On a FakeClock the proxies' retry back-off moves world time instead of waiting (autojump).
+        self.timer = ManualTimer(self.clock, autojump=True) if isinstance(self.clock, FakeClock) else None
         self._stack = AsyncExitStack()
         self._clients: list[HopClient] = []
         self.apns: dict[Environment, FakeApns] = {}
+        self.proxies: dict[Role, PushProxy] = {}
 
     # -- wiring ------------------------------------------------------------------------------
     def rng(self, stream: str) -> random.Random:
         """A random stream of its own per component: concurrency in one cannot shift another's ids."""
         return random.Random(f"{self.config.seed}/{stream}")
+
+    def _firebase_projects(self) -> dict[str, ServiceAccount]:
+        """The public Firebase project (and the world's own, if EAS), each with one service account."""
+        registry, config = self.fcm_registry, self.config
+        projects = {PUBLIC_FIREBASE_PROJECT: PUBLIC_PACKAGES}
+        projects.setdefault(config.firebase_project_id, ())
+        projects[config.firebase_project_id] = tuple(dict.fromkeys((*projects[config.firebase_project_id],
+                                                                    config.android_package)))
+        accounts = {}
+        for project, packages in projects.items():
+            registry.add_project(project)
+            for package in packages:
+                registry.add_app(project, package)
+            accounts[project] = registry.add_service_account(project, key=_rsa_key(project))
+        return accounts
+
+    def service_account_json(self, project: str | None = None) -> bytes:
+        """The Firebase service-account file of ``project`` (default: the world's own), aimed at FakeFcm."""
+        account = self.fcm_accounts[project or self.config.firebase_project_id]
+        return json.dumps(self.fcm.service_account_info(account), indent=2).encode()
 
     def _client(self, source: str) -> HopClient:
         client = HopClient(source=source, publish=self.bus.publish, clock=self.clock,
@@ -99,20 +142,29 @@ class Simulator:
         """An API client acting as ``source`` (e.g. Account B's browser); its requests are hops."""
         return MattermostClient(self._client(source), self.sockets)
 
-    def _deliver(self, accepted: PushAccepted) -> None:
-        started = time.perf_counter()
-        ids = Correlation(post_id=str(accepted.payload.get("post_id", "")),
-                          ack_id=str(accepted.payload.get("ack_id", "")), apns_id=accepted.apns_id)
-        try:
-            phone = self.fleet.owner_of(accepted.token)
-            outcome, ok, target = self.fleet.deliver(accepted.token, accepted.payload).outcome, True, phone.name
-        except UnknownToken:
-            outcome, ok, target = "no phone holds this token", False, "nowhere"
-        self.bus.publish(HopAttempted(
-            at=accepted.at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source="apns", target=target,
-            protocol=Protocol.OS_CHANNEL, encrypted=True, operation=f"push to {accepted.topic}",
-            wire=(("apns-id", accepted.apns_id), ("payload", summarize_body(_compact(accepted.payload)))),
-            outcome=outcome, ok=ok, ids=ids))
+    def _reachable_again(self, phone: Phone) -> None:
+        """A phone woke or came back online: the push services deliver what they held for it."""
+        if phone.platform is Platform.ANDROID:
+            if hasattr(self, "fcm"):
+                self.fcm.flush(device=phone.name)
+            return
+        for inst in phone.apps.values():
+            if inst.token:
+                for server in self.apns.values():
+                    server.flush(token=inst.token)
+
+    async def advance(self, seconds: float) -> None:
+        """Move world time on: proxy timers fire, stored notifications whose time ran out expire."""
+        if not isinstance(self.clock, FakeClock):
+            raise TypeError("advance() needs a world built on a FakeClock")
+        if self.timer is not None:
+            await self.timer.advance(seconds)  # moves the clock too
+        else:
+            self.clock.advance(seconds)
+        for server in self.apns.values():
+            server.sweep()
+        if hasattr(self, "fcm"):
+            self.fcm.sweep()
 
     async def __aenter__(self) -> Simulator:
         try:
@@ -122,46 +174,61 @@ class Simulator:
             raise
         return self
 
+    async def _enter(self, name: str, component: Any) -> Any:
+        started = await self._stack.enter_async_context(component)
+        self.bus.publish(ComponentStarted(at=self.clock(), name=name, url=started.url))
+        return started
+
     async def _start(self) -> None:
         for env in APNS_NAMES:
-            self.apns[env] = await self._stack.enter_async_context(FakeApns(
-                self.apns_core, environment=env, ssl_context=self.pki.server_context(*APNS_NAMES[env], alpn=["h2"]),
-                publish=self.bus.publish, deliver=self._deliver))
-            self.bus.publish(ComponentStarted(at=self.clock(), name=f"apns-{env.value}", url=self.apns[env].url))
-        self.proxy = await self._stack.enter_async_context(PushProxy(
-            self._proxy_config(), apns_urls={False: self.apns[Environment.PRODUCTION].url,
-                                             True: self.apns[Environment.SANDBOX].url},
-            apns_ssl=self.pki.client_context(alpn=["h2"]), clock=self.clock, publish=self.bus.publish,
-            ssl_context=self.pki.server_context(*MATTERMOST_HOSTS) if self.config.proxy_tls else None))
+            ctx = self.pki.server_context(*APNS_NAMES[env], alpn=["h2"])
+            self.certificates.configure_server(ctx)
+            self.apns[env] = await self._enter(f"apns-{env.value}", FakeApns(
+                self.apns_core, environment=env, ssl_context=ctx, publish=self.bus.publish,
+                deliver=self.deliveries.apns))
+        self.fcm = await self._enter("fcm", FakeFcm(
+            self.fcm_core, ssl_context=self.pki.server_context(*GOOGLE_HOSTS), publish=self.bus.publish,
+            deliver=self.deliveries.fcm))
+        await self._start_proxies()
         self.chat_core = ChatCore(config=self._chat_config(), clock=self.clock, ids=IdFactory(self.rng("chat")),
                                   signer=lambda claims: es256_jwt(self.signing_key, claims),
                                   signing_public_key=spki_b64(self.signing_key))
+        routes = {url: self.proxies[Role.HPNS].url for url in HPNS_URLS} | {TPNS_URL: self.proxies[Role.TPNS].url}
         gateway = PushGateway(self.chat_core, server_url=self.proxy.url, client=self._client("chat"),
-                              supervisor=self.supervisor, clock=self.clock, publish=self.bus.publish)
-        self.chat = await self._stack.enter_async_context(ChatServer(
+                              supervisor=self.supervisor, clock=self.clock, publish=self.bus.publish, routes=routes)
+        self.chat = await self._enter("chat", ChatServer(
             self.chat_core, gateway=gateway, clock=self.clock, publish=self.bus.publish,
             ssl_context=self.pki.server_context("chat.pushsim.test")))
-        self.connect = await self._stack.enter_async_context(ConnectProxy(
+        self.connect = await self._enter("connect", ConnectProxy(
             self._connect_routes(), publish=self.bus.publish, clock=self.clock))
-        self.fleet = Fleet(seed=self.config.seed, clock=self.clock, publish=self.bus.publish,
-                           registrar=_Registrar(self.devices), links=self.mattermost_client,
-                           spawn=self.supervisor.spawn)
-        self.control = await self._stack.enter_async_context(
-            ControlApi(self, publish=self.bus.publish, clock=self.clock))
+        self.apns_control = await self._enter("apns-control", ApnsControl(self.apns_core,
+                                                                          servers=list(self.apns.values())))
+        self.fcm_control = await self._enter("fcm-control", FcmControl(self.fcm_core, server=self.fcm))
+        self.control = await self._enter("control", ControlApi(self, publish=self.bus.publish, clock=self.clock))
+
+    async def _start_proxies(self) -> None:
+        self._planned = plan(
+            self.config,
+            own=ProxyKeys(apns=self.provider_key, firebase_service_account=self.service_account_json()),
+            public=ProxyKeys(apns=self.public_key,
+                             firebase_service_account=self.service_account_json(PUBLIC_FIREBASE_PROJECT)))
+        apns_urls = {False: self.apns[Environment.PRODUCTION].url, True: self.apns[Environment.SANDBOX].url}
+        apns_ssl, fcm_ssl = self.pki.client_context(alpn=["h2"]), self.pki.client_context()
+        for role, planned in self._planned.items():
+            self.proxies[role] = await self._enter(planned.deployment.name, planned.deployment.build(
+                pki=self.pki, apns_urls=apns_urls, clock=self.clock, publish=self.bus.publish, fcm_url=self.fcm.url,
+                timer=self.timer, server_names=planned.names, apns_ssl=apns_ssl, fcm_ssl=fcm_ssl))
+        self.proxy = self.proxies[Role(self.config.role)]
 
     def _connect_routes(self) -> dict[tuple[str, int], tuple[str, int]]:
         routes = {(name, port): ("127.0.0.1", self.apns[env].port)
                   for env, names in APNS_NAMES.items() for name in names for port in APNS_PORTS}
-        if self.config.proxy_tls:
-            proxy_port = int(self.proxy.url.rsplit(":", 1)[1])
-            routes.update({(name, 443): ("127.0.0.1", proxy_port) for name in MATTERMOST_HOSTS})
+        routes.update({(name, 443): ("127.0.0.1", self.fcm.port) for name in GOOGLE_HOSTS})
+        for role, planned in self._planned.items():
+            port = int(self.proxies[role].url.rsplit(":", 1)[1])
+            routes.update({(name, 443 if planned.deployment.tls else 80): ("127.0.0.1", port)
+                           for name in planned.names})
         return routes
-
-    def _proxy_config(self) -> ProxyConfig:
-        apple = ApplePushSettings(type=self.config.ios_push_type, apple_push_topic=self.config.ios_bundle_id,
-                                  apple_auth_key_pem=p8_pem(self.provider_key.key),
-                                  apple_auth_key_id=self.config.key_id, apple_team_id=self.config.team_id)
-        return ProxyConfig(role=self.config.role, apple_push_settings=(apple,))
 
     def _chat_config(self) -> ChatConfig:
         return ChatConfig(contents=self.config.contents, licensed=self.config.licensed,
@@ -171,8 +238,10 @@ class Simulator:
     def urls(self) -> dict[str, str]:
         """Every component's base URL."""
         return {"chat": self.chat.url, "proxy": self.proxy.url, "connect": self.connect.url,
-                "control": self.control.url,
-                "apns": self.apns[Environment.PRODUCTION].url, "apns_sandbox": self.apns[Environment.SANDBOX].url}
+                "control": self.control.url, "apns": self.apns[Environment.PRODUCTION].url,
+                "apns_sandbox": self.apns[Environment.SANDBOX].url, "apns_control": self.apns_control.url,
+                "fcm": self.fcm.url, "fcm_control": self.fcm_control.url,
+                **{f"proxy_{role.value.lower()}": proxy.url for role, proxy in self.proxies.items()}}
 
     def add_phone(self, name: str | None = None, **kwargs: Any) -> Phone:
         """A new emulated phone."""
@@ -186,10 +255,13 @@ class Simulator:
     def errors(self) -> list[BaseException]:
         """Unexpected exceptions recorded by any component so far."""
         found = [*self.supervisor.errors, *self.sockets.errors]
-        for component in (*self.apns.values(), getattr(self, "proxy", None), getattr(self, "chat", None),
-                          getattr(self, "connect", None), getattr(self, "control", None)):
+        for component in (*self.apns.values(), *self.proxies.values(), getattr(self, "fcm", None),
+                          getattr(self, "chat", None), getattr(self, "connect", None),
+                          getattr(self, "apns_control", None), getattr(self, "fcm_control", None),
+                          getattr(self, "control", None)):
             if component is not None:
-                found.extend(component.errors if not hasattr(component, "server") else component.server.errors)
+                server = getattr(component, "server", None)  # adapters built on WebServer keep errors there
+                found.extend(server.errors if isinstance(server, WebServer) else component.errors)
         return found
 
     async def _stop(self) -> None:
@@ -197,6 +269,7 @@ class Simulator:
         await self.sockets.close()
         for client in self._clients:
             await client.close()
+        await self.phone_links.close()
         await self._stack.aclose()
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -204,7 +277,3 @@ class Simulator:
         errors = self.errors
         if errors and exc is None:
             raise WorldFailed(f"{len(errors)} component error(s); first: {errors[0]!r}") from errors[0]
-
-
-def _compact(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

@@ -23,6 +23,7 @@ from .clock import FakeClock
 from .config import SimConfig
 from .harness import Simulator
 from .links import PhoneLinks
+from .reach import ApnsRegistrar, FcmRegistrar
 
 PASSWORD = "Perf-Password-1"
 CHANNELS = ("perf-a", "perf-b", "perf-c")
@@ -38,34 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server-delay-ms", type=float, default=0.0, metavar="MS",
                         help="make the server slow: this much extra time per request (default 0)")
     parser.add_argument("--posts", type=int, default=60, help="posts per channel (default 60, the app's page size)")
-
-
-class _ApnsTokens:
-    """The phones' OS channel to this world's APNs."""
-
-    def __init__(self, sim: Simulator) -> None:
-        self._devices = sim.devices
-
-    def register(self, *, topic: str, sandbox: bool) -> str:
-        env = Environment.SANDBOX if sandbox else Environment.PRODUCTION
-        return self._devices.register(topic=topic, environment=env)
-
-    def unregister(self, token: str) -> None:
-        self._devices.unregister(token)
-
-
-class _LocalTokens:
-    """Android tokens for perf phones: pushes are no part of these checks, so no FCM is needed."""
-
-    def __init__(self) -> None:
-        self._n = 0
-
-    def register(self, *, topic: str, sandbox: bool, phone: str, project: str) -> str:
-        self._n += 1
-        return f"perf{self._n:04d}:APA91b-{phone}"
-
-    def unregister(self, token: str) -> None:
-        pass
 
 
 async def _no_wait(_seconds: float) -> None:
@@ -110,7 +83,8 @@ async def run(args: argparse.Namespace, out: TextIO) -> int:
 async def _measure_all(sim: Simulator, links: PhoneLinks, rows: list[Benchmark], override: NetworkProfile | None,
                        posts: int, out: TextIO) -> tuple[list[Measurement], int]:
     sim.fleet = Fleet(seed=sim.config.seed, clock=sim.clock, publish=sim.bus.publish, spawn=sim.supervisor.spawn,
-                      registrar={Platform.IOS: _ApnsTokens(sim), Platform.ANDROID: _LocalTokens()}, links=links,
+                      registrar={Platform.IOS: ApnsRegistrar(sim.devices), Platform.ANDROID: FcmRegistrar(sim.fcm_registry)},
+                      links=links,
                       sleep=_no_wait)
     channels = _seed(sim, posts)
     results: list[Measurement] = []

@@ -53,8 +53,7 @@ async def test_foreground_app_gets_no_push_because_the_user_is_online(sim: Simul
 
 
 async def test_wrong_signing_key_is_refused_by_apns_and_the_proxy_fails(sim: Simulator, cast: DmCast) -> None:
-    for sender in sim.proxy.senders.values():
-        sender.use_provider_key(ProviderKey(key=new_p256_key(), key_id=sim.config.key_id, team_id=sim.config.team_id))
+    sim.proxy.use_provider_key(ProviderKey(key=new_p256_key(), key_id=sim.config.key_id, team_id=sim.config.team_id))
     await cast.phone.to_background()
     mark = sim.bus.mark()
     post = await send_dm(sim, cast, "Hello")
