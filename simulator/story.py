@@ -29,8 +29,9 @@ class DmCast:
     b_token: str = ""
 
 
-async def cast_dm_world(sim: Simulator, *, app: AppBuild = MATTERMOST_IOS, b_source: str = "account-b") -> DmCast:
-    """Team, Account A logged in on a fresh iPhone (app in front), Account B logged in on the web."""
+async def cast_dm_world(sim: Simulator, *, app: AppBuild = MATTERMOST_IOS, b_source: str = "account-b",
+                        model: str = "iPhone 6s Plus", phone_name: str = "account-a-iphone") -> DmCast:
+    """Team, Account A logged in on a fresh phone (app in front), Account B logged in on the web."""
     core = sim.chat_core
     team = core.create_team(name="pushsim", display_name="Pushsim")
     a = core.create_user(username="accounta", password=PASSWORD, first_name="Account", last_name="A")
@@ -39,7 +40,7 @@ async def cast_dm_world(sim: Simulator, *, app: AppBuild = MATTERMOST_IOS, b_sou
         core.add_team_member(team.id, user.id)
     # Doc step 2.1: Mobile push notifications = "For mentions and direct messages".
     core.patch_notify_props(a.id, {"push": "mention"})
-    phone = sim.add_phone("account-a-iphone", model="iPhone 6s Plus")
+    phone = sim.add_phone(phone_name, model=model)
     phone.install(app)
     await phone.log_in(sim.chat.url, "accounta", PASSWORD)
     cast = DmCast(team_id=team.id, account_a=a.id, account_b=b.id, phone=phone,
