@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--foreground", action="store_true", help="keep Account A's app in the foreground")
     demo.add_argument("--message", default="Hello", help="what Account B sends (default: Hello)")
     demo.add_argument("--contents", choices=[m.value for m in ContentsMode], help="PushNotificationContents")
+    demo.add_argument("--phone", choices=("iphone", "android"), default="iphone",
+                      help="Account A's phone: iPhone through APNs (default) or Android through FCM")
     demo.add_argument("--wrong-key", action="store_true",
                       help="make the proxy sign with a key APNs does not know (shows the failure path)")
     serve = sub.add_parser("serve", help="run the world until Ctrl-C and write what outside senders need")
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import run_demo
         prepare = _wrong_key if args.wrong_key else None
         return asyncio.run(run_demo(config, foreground=args.foreground, out=sys.stdout, message=args.message,
-                                    prepare=prepare))
+                                    prepare=prepare, phone=args.phone))
     if args.command == "perf-check":
         from . import perfcheck
         return asyncio.run(perfcheck.run(args, sys.stdout))

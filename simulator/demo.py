@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable, TextIO
 
-from fake_devices import NotificationShown
+from fake_devices import MATTERMOST_ANDROID, MATTERMOST_IOS, NotificationShown
 
 from .chat.models import PushDecision
 from .clock import SystemClock
@@ -16,19 +16,23 @@ from .story import cast_dm_world, send_dm
 from .trace import hop_line
 
 DEADLINE = 5.0
+# --phone: which of Account A's phones the doc's procedure uses (the app build, model and name).
+PHONES = {"iphone": (MATTERMOST_IOS, "iPhone 6s Plus", "account-a-iphone", "iPhone"),
+          "android": (MATTERMOST_ANDROID, "Pixel 7", "account-a-pixel", "Android phone")}
 
 
 async def run_demo(config: SimConfig, *, foreground: bool, out: TextIO, message: str = "Hello",
-                   prepare: Callable[[Simulator], None] | None = None) -> int:
+                   prepare: Callable[[Simulator], None] | None = None, phone: str = "iphone") -> int:
     """Replay the scenario; print the trace and the lock screen. Returns the exit code."""
     started = time.perf_counter()
+    app, model, phone_name, label = PHONES[phone]
     where = "in the foreground" if foreground else "in the background"
-    print(f'pushsim demo: Account B sends "{message}" to Account A, whose iPhone app is {where} '
+    print(f'pushsim demo: Account B sends "{message}" to Account A, whose {label} app is {where} '
           f"(push server: {config.role.value}, contents: {config.contents.value})", file=out)
     async with Simulator(config, clock=SystemClock()) as sim:
         if prepare is not None:
             prepare(sim)
-        cast = await cast_dm_world(sim)
+        cast = await cast_dm_world(sim, app=app, model=model, phone_name=phone_name)
         if not foreground:
             await cast.phone.to_background()  # doc step 2.2: close the app, do not log out
         setup = sim.bus.find(HopAttempted)
@@ -37,7 +41,7 @@ async def run_demo(config: SimConfig, *, foreground: bool, out: TextIO, message:
         verdict = await _outcome(sim, mark, post["id"], foreground)
         await sim.settle()
         hops = sorted(sim.bus.find(HopAttempted, since=mark), key=lambda h: h.started)
-        _section(out, f"Set-up: Account A signs in on the iPhone; the app {'stays in front' if foreground else 'goes to the background'}",
+        _section(out, f"Set-up: Account A signs in on the {label}; the app {'stays in front' if foreground else 'goes to the background'}",
                  setup)
         _section(out, f'Trigger: Account B sends "{message}" to Account A in a direct message', hops)
         print(file=out)

@@ -21,6 +21,12 @@ class Protocol(StrEnum):
     WSS = "WSS"
     WS = "WS"
     OS_CHANNEL = "APNs→device"
+    FCM_CHANNEL = "FCM→device"
+
+    @property
+    def is_os_channel(self) -> bool:
+        """True for a push service's private connection to the phone (not a network hop we make)."""
+        return self in (Protocol.OS_CHANNEL, Protocol.FCM_CHANNEL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

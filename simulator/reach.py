@@ -88,7 +88,7 @@ class Deliveries:
         if isinstance(delivery, DeletedMessagesNotified):
             self._publish(HopAttempted(
                 at=delivery.at, started=time.perf_counter(), duration_ms=0.0, source="fcm", target=delivery.phone_id,
-                protocol=Protocol.OS_CHANNEL, encrypted=True, operation=f"onDeletedMessages to {delivery.package}",
+                protocol=Protocol.FCM_CHANNEL, encrypted=True, operation=f"onDeletedMessages to {delivery.package}",
                 wire=(("deleted", str(delivery.count)),), outcome="told the app messages were dropped", ok=True,
                 ids=Correlation()))
             return
@@ -110,7 +110,7 @@ class Deliveries:
             outcome, ok, target = "no phone holds this token", False, "nowhere"
         self._publish(HopAttempted(
             at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=source,
-            target=target, protocol=Protocol.OS_CHANNEL, encrypted=True, operation=operation,
+            target=target, protocol=Protocol.OS_CHANNEL if source == "apns" else Protocol.FCM_CHANNEL, encrypted=True, operation=operation,
             wire=(*wire, ("payload", summarize_body(_compact(payload)))), outcome=outcome, ok=ok, ids=ids))
 
 

@@ -144,8 +144,9 @@ class Inspector:
             if verdict is not None and path.startswith("/3/device/"):
                 path = f"/3/device/{verdict.token}"
             return ((":method", method), (":scheme", "https"), (":path", path))
-        if hop.protocol is Protocol.OS_CHANNEL:
-            return (("channel", "APNs persistent connection to the device"),)
+        if hop.protocol.is_os_channel:
+            service = "APNs" if hop.protocol is Protocol.OS_CHANNEL else "FCM"
+            return (("channel", f"{service} persistent connection to the device"),)
         return (("request", f"{hop.operation} ({hop.protocol.value})"),)
 
     # ------------------------------------------------------------------ JWTs
@@ -220,6 +221,8 @@ class Inspector:
             who[1] = f"the push proxy, run by {OPERATORS.get(self.role, self.role)}"
         if hop.target == "apns" or hop.protocol is Protocol.OS_CHANNEL:
             who.append("Apple: push contents are not end-to-end encrypted")
+        elif hop.target == "fcm" or hop.protocol is Protocol.FCM_CHANNEL:
+            who.append("Google: push contents are not end-to-end encrypted")
         if not hop.encrypted:
             who.insert(0, "ANYONE on the network path (plain HTTP, no TLS)")
             return Readers(verdict="UNENCRYPTED: the text crosses the network in clear.", who=tuple(who),

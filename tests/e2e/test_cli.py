@@ -17,6 +17,15 @@ def test_demo_prints_every_hop_and_the_lock_screen(capsys: pytest.CaptureFixture
     assert out.rstrip().splitlines()[-2] == "account-a-iphone lock screen: [Mattermost] @accountb — Hello"
 
 
+def test_demo_on_android_goes_through_fcm(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--phone", "android"]) == 0
+    out = capsys.readouterr().out.split("Trigger:", 1)[1]
+    for route in ("chat → proxy", "proxy → fcm", "fcm → account-a-pixel", "account-a-pixel → chat"):
+        assert route in out
+    assert "messages:send" in out and "FCM→device" in out and "apns" not in out
+    assert out.rstrip().splitlines()[-2] == "account-a-pixel lock screen: [Mattermost] @accountb — Hello"
+
+
 def test_demo_in_foreground_says_why_no_push_was_sent(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--foreground"]) == 0
     out = capsys.readouterr().out
@@ -37,7 +46,7 @@ def test_demo_with_a_wrong_key_fails_with_one_line_reason(capsys: pytest.Capture
     assert len(failed) == 1 and "proxy → apns" in failed[0] and "InvalidProviderToken" in failed[0]
 
 
-@pytest.mark.parametrize("argv", [["demo", "--contents", "everything"], ["fly"], [], ["serve"]])
+@pytest.mark.parametrize("argv", [["demo", "--contents", "everything"], ["demo", "--phone", "nokia"], ["fly"], [], ["serve"]])
 def test_bad_flags_exit_2_with_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(argv)
