@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .catalog import DeviceModel, device
+from .conditions import Conditions
 from .errors import ConnectFailed, DeviceError, ForbiddenTransition, LinkFailure, ServerRefused
 from .events import AlertShown, AppStateChanged, ChannelLoaded, PowerChanged, ServerConnected
 from .inbox import Inbox
@@ -18,7 +19,7 @@ from .lifecycle import step, step_power
 from .models import (Action, Alert, AppBuild, AppState, Notification, Permission, Platform, PowerAction,
                      PowerState)
 from .network import NetworkProfile
-from .perf import WORK_MS, Part, Work
+from .perf import Work
 from .receiver import Reception
 from .seams import Closeable, Metering, Registrar, Registrars, ServerLink, Sleep, Spawn
 from .servers import failure_alert, push_verification, sanitize_url, server_info
@@ -57,7 +58,7 @@ def _created(post: object) -> int:
     return stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0
 
 
-class Phone:
+class Phone(Conditions):
     """One emulated phone: model, network, trust store, power, apps and a notification centre."""
 
     __slots__ = ("name", "platform", "model", "os_version", "device", "_registrar", "_link", "_clock", "_publish",
@@ -107,46 +108,7 @@ class Phone:
             return self.apps[bundle_id]  # type: ignore[index]
         raise DeviceError(f"{self.name}: no app {bundle_id or '(none installed)'}")
 
-    # -- conditions: network, trust store, permission, meter ---------------------------------
-    def _configure_link(self) -> None:
-        self._link.configure(network=self.network, trust=self.trust, platform=self.platform)
-
-    def set_network(self, network: NetworkProfile | None) -> None:
-        """Move the phone to another connection (None: unshaped loopback); open connections drop."""
-        was_online = self.online
-        self.network = network
-        self._configure_link()
-        self._link.forget_connections()
-        if self.online and not was_online:
-            self._reachable()
-
-    @property
-    def online(self) -> bool:
-        """True unless the phone's network is the offline profile (no network: unshaped loopback)."""
-        return self.network is None or self.network.online
-
-    def _reachable(self) -> None:
-        # The push services hold messages for an unreachable phone; tell them it can take them now.
-        if self._on_reachable is not None:
-            self._on_reachable(self)
-
-    def install_ca(self, name: str, pem: bytes, *, trust: bool = False) -> None:
-        """Install a CA certificate; ``trust`` also enables it for TLS (what iOS requires)."""
-        self.trust = self.trust.install(name, pem)
-        if trust:
-            self.trust = self.trust.trust(name)
-        self._configure_link()
-
-    def set_trust(self, trust: TrustStore) -> None:
-        """Replace the whole trust store (e.g. ``TrustStore().without_world_ca()``)."""
-        self.trust = trust
-        self._configure_link()
-
-    def trust_ca(self, name: str) -> None:
-        """iOS: enable full trust for an installed CA (Settings > General > About > Certificate Trust)."""
-        self.trust = self.trust.trust(name)
-        self._configure_link()
-
+    # -- conditions: permission (network, trust store and meter: conditions.py) ----------------
     def set_permission(self, permission: Permission, *, bundle_id: str | None = None) -> None:
         """The Settings app's notification switch for one app."""
         self.app(bundle_id).permission = permission
@@ -157,15 +119,6 @@ class Phone:
                 and 0 < self.device.os_major < 13:
             return Permission.GRANTED
         return inst.permission
-
-    def attach_meter(self, meter: Metering | None) -> None:
-        """Charge app work here and the link's connection/server time to ``meter`` (perf-check)."""
-        self.meter = meter
-        self._link.use_meter(meter)
-
-    def _work(self, work: Work, units: int = 1) -> None:
-        if self.meter is not None and units:
-            self.meter.charge(Part.APP, WORK_MS[work] * units * self.device.speed / 1000, work.value)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _move(self, inst: AppInstance, action: Action) -> None:
