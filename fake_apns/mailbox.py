@@ -7,8 +7,8 @@ Rule 2: at most one notification waits per device token (one app on one phone in
 environment): the newest replaces the older, as Apple's coalescing does.
 Rule 3: ``apns-expiration: 0`` is tried once and never stored; any other value keeps the
 notification until then (capped at 30 days); no header keeps it for the 30-day cap [Infer].
-Rule 4: priority 5 and 1 may be deferred (``defer_low_priority``): held as if the phone were
-unreachable until the next flush, or until a priority-10 push wakes the phone.
+Rule 4: priority 5 and 1 may be deferred (``defer_low_priority``, or for one phone while the
+reachability says it is asleep): held until the next flush, or until a priority-10 push wakes the phone.
 """
 
 from __future__ import annotations
@@ -27,7 +27,15 @@ class Reachability(Protocol):
     """Tells APNs whether the phone holding a device token can take a push right now."""
 
     def is_reachable(self, token: str) -> bool:
-        """True when the phone for ``token`` is online and awake."""
+        """True when the phone for ``token`` is online."""
+        ...
+
+
+class SleepAware(Reachability, Protocol):
+    """A reachability that also knows when a phone is asleep (low-priority pushes then wait)."""
+
+    def is_asleep(self, token: str) -> bool:
+        """True while the phone for ``token`` has its screen off."""
         ...
 
 
@@ -74,7 +82,7 @@ class Mailbox:
         events: list[MailboxEvent] = list(self.sweep()) if self._due else []
         token = push.token
         reachable = self.reachability.is_reachable(token)
-        deferred = self.defer_low_priority and push.priority < 10
+        deferred = push.priority < 10 and (self.defer_low_priority or self._asleep(token))
         if reachable and (push.expiration == 0 or not deferred):
             waiting = self._held.pop(token, None)
             if waiting is not None:  # the phone is awake for this push: what waited comes first
@@ -87,6 +95,10 @@ class Mailbox:
             return events
         events.append(self._store(push, now, expires_at, HoldCause.DEFERRED if reachable else HoldCause.UNREACHABLE))
         return events
+
+    def _asleep(self, token: str) -> bool:
+        is_asleep = getattr(self.reachability, "is_asleep", None)  # optional: SleepAware
+        return bool(is_asleep(token)) if is_asleep is not None else False
 
     def flush(self, tokens: Iterable[str]) -> list[MailboxEvent]:
         """Try again now for ``tokens``: deliver what waits for each reachable phone, expire what is due."""

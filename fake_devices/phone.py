@@ -1,6 +1,7 @@
 """An emulated phone running Mattermost apps: a thin adapter around the lifecycle tables, the
-receivers and the server-connection rules. It reaches the world only through its seams
-(``Registrar``, ``ServerLink``, ``spawn``, ``sleep``); see seams.py.
+receivers and the server-connection rules; its network, trust store and meter are in
+conditions.py. It reaches the world only through its seams (``Registrar``, ``ServerLink``,
+``spawn``, ``sleep``); see seams.py.
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ class Phone(Conditions):
     """One emulated phone: model, network, trust store, power, apps and a notification centre."""
 
     __slots__ = ("name", "platform", "model", "os_version", "device", "_registrar", "_link", "_clock", "_publish",
-                 "_on_token", "apps", "inbox", "in_app_banners", "alerts", "power", "network",
-                 "trust", "meter", "_woke", "_on_reachable")
+                 "_on_token", "apps", "inbox", "in_app_banners", "alerts", "power", "_woke", "_on_reachable")
 
     def __init__(self, *, name: str, platform: Platform, model: str, os_version: str, registrar: Registrars,
                  link: ServerLink, clock: Callable[[], float], publish: Callable[[object], None], spawn: Spawn,
@@ -108,7 +108,7 @@ class Phone(Conditions):
             return self.apps[bundle_id]  # type: ignore[index]
         raise DeviceError(f"{self.name}: no app {bundle_id or '(none installed)'}")
 
-    # -- conditions: permission (network, trust store and meter: conditions.py) ----------------
+    # -- permission (network, trust store and meter: Conditions in conditions.py) ------------
     def set_permission(self, permission: Permission, *, bundle_id: str | None = None) -> None:
         """The Settings app's notification switch for one app."""
         self.app(bundle_id).permission = permission

@@ -50,7 +50,8 @@ class Reach:
     """What the push services may know about a phone: is it online, is it dozing.
 
     Satisfies both ``fake_apns.Reachability`` (by token) and ``fake_fcm.Reachability`` (by phone).
-    An iPhone asleep still takes pushes; only an offline network makes APNs store them.
+    An iPhone asleep still takes priority-10 pushes (its lock screen shows them) while APNs holds
+    low-priority ones until it wakes; an offline network makes APNs store everything.
     """
 
     def __init__(self, fleet: Callable[[], Fleet]) -> None:
@@ -61,6 +62,12 @@ class Reach:
             return self._fleet().owner_of(token).online
         except UnknownToken:
             return True  # nobody holds it: delivery says so at once instead of storing for no one
+
+    def is_asleep(self, token: str) -> bool:
+        try:
+            return self._fleet().owner_of(token).power.value != "awake"
+        except UnknownToken:
+            return False
 
     def connectivity(self, phone_id: str) -> Connectivity:
         phone = self._fleet().phones.get(phone_id)

@@ -11,11 +11,10 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker
@@ -31,15 +30,16 @@ from ..hops import HopError
 from ..links import LinkError
 from .commands import CONTENTS_NOTES, contents_choices, fault_choices, server_choices
 from .controls import Controls, PushServer, Unavailable, plan_switch, world_config
+from . import keys
 from .dissect import Inspector
 from .host import WorldHost
+from .keys import Move_
 from .messages import BusEventsPending, WorldReady
 from .screens import Choice, ChoiceScreen, DashboardScreen, TrainerScreen, WorldLayout, WorldScreen
 from .timeline import Timeline
 from .trainer import TOKEN_SHOWN, TOURS, Move, StepResult, Trainer, TourRunner
 from .widgets import PhoneSnapshot, WorldStatus
 
-Move_ = Callable[[Controls], Awaitable[str]]
 EXPECTED = (Unavailable, DeviceError, LinkError, HopError, TimeoutError, ValueError)
 LANES = ("account-b", "chat", "proxy", "apns")
 LANE_NAMES = {"account-b": "B", "chat": "chat", "apns": "APNs", "fcm": "FCM", "account-a-iphone": "A-iPh"}
@@ -59,12 +59,7 @@ class SimulatorApp(App[None]):
 
     CSS_PATH = "simulator.tcss"
     TITLE = "pushsim"
-    BINDINGS = [
-        Binding("s", "send_dm", "DM"), Binding("a", "toggle_app", "fg/bg"), Binding("z", "sleep_wake", "sleep"),
-        Binding("u", "uninstall_reinstall", "reinstall"), Binding("p", "push_server", "server"),
-        Binding("m", "contents", "contents"), Binding("f", "fault", "fault"), Binding("c", "clear", "clear"),
-        Binding("l", "log_level", "log"), Binding("t", "trainer", "trainer"), Binding("q", "quit", "quit"),
-    ]
+    BINDINGS = keys.BINDINGS
 
     def __init__(self, config: SimConfig | None = None, *, clock: Clock | None = None, deterministic: bool = False,
                  autoplay: bool = True, tour: str = "dm_background", trainer: bool = False,
@@ -142,7 +137,7 @@ class SimulatorApp(App[None]):
             return
         self._refresh()
         if self.autoplay:  # the doc's trigger, so a new user sees a push travel straight away
-            self._act("Account B sends Hello", lambda c: self._send(c))
+            self._act("Account B sends Hello", keys.send_dm)
 
     def on_bus_events_pending(self, message: BusEventsPending) -> None:
         """Feed what the pump delivered to the timeline and the screens."""
@@ -236,34 +231,21 @@ class SimulatorApp(App[None]):
             if note:
                 self.notify(note, title=label)
 
-    async def _send(self, c: Controls) -> str:
-        return (await c.tour_move(Move.SEND))[1]
-
     def action_send_dm(self) -> None:
         """Account B sends a DM to Account A."""
-        self._act("Send a DM", self._send)
+        self._act("Send a DM", keys.send_dm)
 
     def action_toggle_app(self) -> None:
         """Account A's app: foreground ↔ background."""
-        async def move(c: Controls) -> str:
-            return f"A's app is now {(await c.toggle_app()).value}"
-        self._act("A's app", move)
+        self._act("A's app", keys.toggle_app)
 
     def action_sleep_wake(self) -> None:
         """Sleep / wake A's phone (kill / reopen the app where phones cannot sleep)."""
-        async def move(c: Controls) -> str:
-            done, why = await c.sleep_or_wake(), c.sleep_support()
-            return f"{done} ({why})" if why else done
-        self._act("Sleep / wake", move)
+        self._act("Sleep / wake", keys.sleep_wake)
 
     def action_uninstall_reinstall(self) -> None:
         """Delete A's app, or install it again and sign in."""
-        async def move(c: Controls) -> str:
-            state = await c.uninstall_or_reinstall()
-            if state.value == "not_installed":
-                return "A's app deleted: its push token is dead at APNs (410 Unregistered)"
-            return "A's app installed again and signed in: a new push token"
-        self._act("Uninstall / reinstall", move)
+        self._act("Uninstall / reinstall", keys.uninstall_reinstall)
 
     def action_push_server(self) -> None:
         """Choose the push server."""
@@ -306,10 +288,7 @@ class SimulatorApp(App[None]):
 
     def inject_fault(self, reason: Reason) -> Worker[None] | None:
         """The next APNs request is rejected with ``reason``."""
-        async def move(c: Controls) -> str:
-            c.inject_fault(reason)
-            return f"The next proxy → APNs request gets {reason.status} {reason.value}"
-        return self._act("Fault", move)
+        return self._act("Fault", keys.fault(reason))
 
     def action_clear(self) -> None:
         """Clear the hops, the log and queued faults."""

@@ -24,9 +24,13 @@ class Clock:
 class Phones:
     def __init__(self) -> None:
         self.offline: set[str] = set()
+        self.asleep: set[str] = set()
 
     def is_reachable(self, token: str) -> bool:
         return token not in self.offline
+
+    def is_asleep(self, token: str) -> bool:
+        return token in self.asleep
 
 
 def accepted(apns_id: str = "A", *, token: str = TOKEN, expiration: int | None = None, priority: int = 10,
@@ -150,6 +154,18 @@ def test_low_priority_is_delivered_at_once_unless_deferral_is_on() -> None:
     assert kinds(box.accept(accepted("A", priority=5))) == [("NotificationDelivered", "A")]
     deferring, _, _ = mailbox(defer_low_priority=True)
     assert kinds(deferring.accept(accepted("A", priority=5, expiration=0))) == [("NotificationDelivered", "A")]
+
+
+def test_a_sleeping_phone_gets_priority_10_at_once_and_low_priority_when_it_wakes() -> None:
+    box, _, phones = mailbox()
+    phones.asleep.add(TOKEN)
+    [held] = box.accept(accepted("A", priority=5))
+    assert isinstance(held, NotificationStored) and held.cause is HoldCause.DEFERRED
+    assert kinds(box.accept(accepted("B", priority=5, token=OTHER))) == [("NotificationDelivered", "B")]
+    phones.asleep.clear()
+    assert kinds(box.flush([TOKEN])) == [("NotificationDelivered", "A")]
+    phones.asleep.add(TOKEN)
+    assert kinds(box.accept(accepted("C", priority=10))) == [("NotificationDelivered", "C")]
 
 
 def test_clear_forgets_without_events_and_default_reachability_is_always() -> None:
