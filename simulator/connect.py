@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Callable
 
-from .egress import EgressBlocked
+from .egress import EgressBlocked, TunnelOpened
 from .tasks import Supervisor
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ class ConnectProxy:
             await self._refuse(writer, 403, "Forbidden", host, int(port_text),
                                "not a host pushsim emulates; pushsim never connects outside this machine")
             return
+        self._publish(TunnelOpened(at=self._clock(), host=host.lower(), port=int(port_text),
+                                   target=f"{target[0]}:{target[1]}"))
         await self._tunnel(reader, writer, target)
 
     async def _refuse(self, writer: asyncio.StreamWriter, status: int, phrase: str, host: str, port: int,

@@ -4,15 +4,19 @@ phone with an app and get its push token; read what a phone received (moto's bac
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Callable
 
 from aiohttp import web
 
-from fake_devices import MATTERMOST_IOS, MATTERMOST_IOS_BETA, AppBuild, DeviceError, Notification, Phone
+from fake_devices import (MATTERMOST_ANDROID, MATTERMOST_ANDROID_BETA, MATTERMOST_IOS, MATTERMOST_IOS_BETA, AppBuild,
+                          DeviceError, Notification, Phone, Platform)
 
 from .web import WebServer
 
-APPS = {"mattermost": MATTERMOST_IOS, "mattermost-beta": MATTERMOST_IOS_BETA}
+APPS = {"mattermost": MATTERMOST_IOS, "mattermost-beta": MATTERMOST_IOS_BETA,
+        "mattermost-android": MATTERMOST_ANDROID, "mattermost-android-beta": MATTERMOST_ANDROID_BETA}
+MODELS = {Platform.IOS: "iPhone 6s Plus", Platform.ANDROID: "Pixel 7"}  # the phone an app build goes on
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -86,7 +90,7 @@ class ControlApi:
             name = body.get("name")
             if name is not None and not isinstance(name, str):
                 return _error(400, "name must be a string")
-            phone = self._sim.add_phone(name)
+            phone = self._sim.add_phone(name, model=MODELS[build.platform])
         except (ValueError, DeviceError) as exc:
             return _error(400, str(exc))
         phone.install(build)
@@ -107,4 +111,6 @@ def _build(body: dict[str, Any]) -> AppBuild:
     sandbox = body.get("sandbox", build.sandbox)
     if not isinstance(sandbox, bool):
         raise ValueError("sandbox must be true or false")
-    return AppBuild(name=build.name, bundle_id=build.bundle_id, device_prefix=build.device_prefix, sandbox=sandbox)
+    if sandbox and build.platform is Platform.ANDROID:
+        raise ValueError("sandbox applies to iOS builds only (APNs environments)")
+    return replace(build, sandbox=sandbox)  # keeps platform and Firebase project

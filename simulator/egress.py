@@ -30,6 +30,16 @@ class EgressBlocked:
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TunnelOpened:
+    """The CONNECT proxy mapped a real host name onto a local fake."""
+
+    at: float
+    host: str
+    port: int
+    target: str  # "127.0.0.1:<port>"
+
+
 def is_loopback(host: str) -> bool:
     """True for localhost names and loopback addresses; no DNS lookup is ever made."""
     if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):

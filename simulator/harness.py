@@ -115,11 +115,11 @@ class Simulator:
     def _firebase_projects(self) -> dict[str, ServiceAccount]:
         """The public Firebase project (and the world's own, if EAS), each with one service account."""
         registry, config = self.fcm_registry, self.config
-        projects = {PUBLIC_FIREBASE_PROJECT: PUBLIC_PACKAGES}
+        projects: dict[str, tuple[str, ...]] = {PUBLIC_FIREBASE_PROJECT: PUBLIC_PACKAGES}
         projects.setdefault(config.firebase_project_id, ())
         projects[config.firebase_project_id] = tuple(dict.fromkeys((*projects[config.firebase_project_id],
                                                                     config.android_package)))
-        accounts = {}
+        accounts: dict[str, ServiceAccount] = {}
         for project, packages in projects.items():
             registry.add_project(project)
             for package in packages:

@@ -17,7 +17,7 @@ def add_arguments(sub: Any) -> None:
     verbs = phone.add_subparsers(dest="verb", required=True)
     add = verbs.add_parser("add", help="new phone with an app; prints its push token")
     add.add_argument("--name", help="phone name (default: generated)")
-    add.add_argument("--app", default="mattermost", choices=["mattermost", "mattermost-beta"])
+    add.add_argument("--app", default="mattermost", choices=["mattermost", "mattermost-beta", "mattermost-android", "mattermost-android-beta"])
     add.add_argument("--sandbox", action="store_true", help="a development build (APNs sandbox token)")
     verbs.add_parser("list", help="every phone, its apps and tokens")
     inbox = verbs.add_parser("inbox", help="what a phone's lock screen shows")

@@ -96,7 +96,8 @@ def _write_env(path: Path, *, proxy_url: str, ca: Path, google_credentials: str)
     # the service accounts' loopback token_uri off the tunnel.
     lines = [f"HTTPS_PROXY={proxy_url}", f"https_proxy={proxy_url}", "NO_PROXY=127.0.0.1,localhost",
              "no_proxy=127.0.0.1,localhost", f"SSL_CERT_FILE={ca}", f"REQUESTS_CA_BUNDLE={ca}",
-             f"CURL_CA_BUNDLE={ca}", f"NODE_EXTRA_CA_CERTS={ca}", f"GOOGLE_APPLICATION_CREDENTIALS={google_credentials}"]
+             f"CURL_CA_BUNDLE={ca}", f"NODE_EXTRA_CA_CERTS={ca}",
+             f"GOOGLE_APPLICATION_CREDENTIALS={google_credentials}"]
     path.write_text("\n".join(lines) + "\n")
 
 

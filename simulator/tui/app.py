@@ -28,9 +28,9 @@ from ..config import SimConfig
 from ..harness import Simulator
 from ..hops import HopError
 from ..links import LinkError
+from . import keys
 from .commands import CONTENTS_NOTES, contents_choices, fault_choices, server_choices
 from .controls import Controls, PushServer, Unavailable, plan_switch, world_config
-from . import keys
 from .dissect import Inspector
 from .host import WorldHost
 from .keys import Move_

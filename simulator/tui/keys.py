@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from fake_apns import Reason
 
@@ -17,7 +17,7 @@ from .trainer import Move
 
 Move_ = Callable[[Controls], Awaitable[str]]
 
-BINDINGS = [
+BINDINGS: list[BindingType] = [
     Binding("s", "send_dm", "DM"), Binding("a", "toggle_app", "fg/bg"), Binding("z", "sleep_wake", "sleep"),
     Binding("u", "uninstall_reinstall", "reinstall"), Binding("p", "push_server", "server"),
     Binding("m", "contents", "contents"), Binding("f", "fault", "fault"), Binding("c", "clear", "clear"),

@@ -14,7 +14,8 @@ import pytest
 
 from fake_devices import NotificationShown
 from simulator import HopAttempted, Simulator
-from simulator.egress import EgressBlocked, is_loopback
+from simulator.egress import EgressBlocked, TunnelOpened, is_loopback
+from simulator.proxy import Role
 from simulator.hops import HopError
 from simulator.story import DmCast, cast_dm_world, send_dm
 from tests.e2e.test_serve import der_signed_jwt
@@ -26,6 +27,17 @@ async def test_a_real_name_reaches_the_fake_through_connect(sim: Simulator) -> N
                             ssl=sim.pki.client_context()) as resp:
             assert resp.status == 200
             assert set(await resp.json()) == {"hash", "version"}
+    opened = await sim.bus.wait_for(TunnelOpened, timeout=2)
+    assert (opened.host, opened.port, opened.target) == ("push.mattermost.com", 443,
+                                                         sim.proxies[Role.HPNS].url.removeprefix("https://"))
+
+
+async def test_google_names_reach_the_fake_fcm_through_connect(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post("https://fcm.googleapis.com/v1/projects/mattermost-rn/messages:send", json={},
+                             proxy=sim.connect.url, ssl=sim.pki.client_context()) as resp:
+            status, body = resp.status, await resp.json()
+    assert status == 401 and body["error"]["status"] == "UNAUTHENTICATED"  # Google's envelope, not a proxy error
 
 
 @pytest.mark.parametrize("target", ["https://www.example.com/", "https://fcm.googleapis.com:8443/"])
@@ -37,6 +49,7 @@ async def test_any_other_destination_is_refused_with_403_and_an_event(sim: Simul
     assert info.value.status == 403
     blocked = await sim.bus.wait_for(EgressBlocked, since=mark, timeout=2)
     assert blocked.host in target and "never connects outside" in blocked.reason
+    assert not sim.bus.find(TunnelOpened, since=mark)
 
 
 async def test_plain_proxying_is_not_served(sim: Simulator) -> None:

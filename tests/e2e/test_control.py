@@ -36,7 +36,19 @@ async def test_create_a_phone_push_to_it_and_read_its_lock_screen(sim: Simulator
     assert status == 200 and [(n["title"], n["body"]) for n in notes] == [("t", "b")]
 
 
+async def test_create_an_android_phone_whose_token_is_live_at_fcm(sim: Simulator) -> None:
+    status, phone = await call("POST", f"{sim.control.url}/phones", {"name": "my-pixel", "app": "mattermost-android"})
+    assert status == 201 and phone["name"] == "my-pixel"
+    (app,) = phone["apps"]
+    assert app["device_id"] == f"android_rn-v2:{app['token']}"
+    registration = sim.fcm_registry.lookup(app["token"])
+    assert registration is not None and (registration.phone_id, registration.project_id) == ("my-pixel",
+                                                                                             "mattermost-rn")
+    assert sim.fleet.phones["my-pixel"].platform.value == "android"
+
+
 @pytest.mark.parametrize(("body", "error"), [
+    ({"app": "mattermost-android", "sandbox": True}, "sandbox applies to iOS builds only"),
     (b"{nope", "body is not JSON"),
     ([1, 2], "body must be a JSON object"),
     ({"app": "whatsapp"}, "app must be one of"),

@@ -8,10 +8,10 @@ import json
 import random
 import shutil
 import ssl
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import h2.config
 import h2.connection
@@ -25,41 +25,13 @@ from fake_apns import (ApnsConnectionClosed, ApnsConnectionOpened, ApnsCore, Dev
                        Faults, KeyRing, PushAccepted, PushRejected, Reason)
 from tests.support.apns_client import ApnsClient
 from tests.support.apns_pki import ApnsPki
-from tests.support.jwt_es256 import bearer, new_key, provider_token
-
-NOW = 1_767_225_600.0
-TEAM, KID, BUNDLE = "TEAM123456", "KEY1234567", "com.example.app"
-KEY, WRONG_KEY = new_key(), new_key()
-PAYLOAD = b'{"aps":{"alert":"hello"}}'
-DEADLINE = 5.0
-E = TypeVar("E")
+from tests.support.apns_world import BUNDLE, DEADLINE, KEY, KID, NOW, PAYLOAD, TEAM, WRONG_KEY, Recorder
+from tests.support.jwt_es256 import bearer, provider_token
 
 
 @pytest.fixture(scope="module")
 def apns_pki() -> ApnsPki:
     return ApnsPki()
-
-
-class Recorder:
-    """publish() sink that lets a test await a published event with a deadline."""
-
-    def __init__(self) -> None:
-        self.events: list[object] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: object) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def of(self, kind: type[E]) -> list[E]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    async def wait_for(self, kind: type[E], where: Callable[[E], bool] = lambda e: True) -> E:
-        async with asyncio.timeout(DEADLINE):
-            while not (found := [e for e in self.of(kind) if where(e)]):
-                self._changed.clear()
-                await self._changed.wait()
-        return found[0]
 
 
 @dataclass

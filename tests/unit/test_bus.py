@@ -26,8 +26,16 @@ async def test_wait_for_finds_an_event_published_before_the_call() -> None:
 
 async def test_wait_for_wakes_on_a_later_event_of_the_right_kind_only() -> None:
     bus = EventBus()
-    waiter = asyncio.ensure_future(bus.wait_for(Ping, lambda e: e.n == 2, timeout=1))
-    await asyncio.sleep(0)  # let the waiter register; not synchronising on time, just yielding once
+    started = asyncio.Event()
+
+    async def wait_for_ping_2() -> Ping:
+        started.set()  # wait_for registers before its first await, so it is waiting when we resume
+        return await bus.wait_for(Ping, lambda e: e.n == 2, timeout=1)
+
+    waiter = asyncio.ensure_future(wait_for_ping_2())
+    async with asyncio.timeout(1):
+        await started.wait()
+    assert not waiter.done()  # nothing to find in history: the events below arrive while it waits
     bus.publish(Pong(n=2))
     bus.publish(Ping(n=1))
     bus.publish(Ping(n=2))

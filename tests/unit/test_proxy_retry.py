@@ -124,13 +124,14 @@ async def test_manual_timer_fires_nothing_before_its_time() -> None:
         await timer.sleep(seconds)
         woke.append(seconds)
 
-    tasks = [asyncio.ensure_future(sleeper(s)) for s in (2.0, 1.0)]
+    later, sooner = tasks = [asyncio.ensure_future(sleeper(s)) for s in (2.0, 1.0)]
     await timer.wait_armed("sleep")
     await timer.advance(0.5)
     assert woke == [] and [kind for kind, _ in timer.pending] == ["sleep", "sleep"]
     await timer.advance(0.5)
-    await asyncio.sleep(0)
-    assert woke == [1.0]
+    async with asyncio.timeout(1):  # real seconds: the 1 s sleeper is due now and must finish at once
+        await sooner
+    assert woke == [1.0] and not later.done()
     await timer.advance(1.0)
     await asyncio.gather(*tasks)
     assert woke == [1.0, 2.0] and timer.pending == []
