@@ -10,8 +10,19 @@ from .bus import EventBus, Subscription
 from .clock import Clock, FakeClock, SystemClock
 from .config import ConfigError, SimConfig
 from .events import ComponentFailed, ComponentStarted, Correlation, HopAttempted, LogLine, Protocol
-from .harness import Simulator, WorldFailed
 from .tls import Pki
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .harness import Simulator, WorldFailed
+
+
+def __getattr__(name: str) -> object:
+    # The harness pulls in every component; commands that only talk HTTP (``pushsim phone``) skip it.
+    if name in ("Simulator", "WorldFailed"):
+        from . import harness
+        return getattr(harness, name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
 
 __all__ = [
     "Clock", "ComponentFailed", "ComponentStarted", "ConfigError", "Correlation", "EventBus", "FakeClock",
