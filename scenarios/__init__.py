@@ -2,7 +2,11 @@
 headless against a fresh world with a verdict (``pushsim run``), or from pytest (``scenarios.plugin``).
 
 ``library/`` ships the procedures; ``ACTIONS`` / ``EXPECTATIONS`` are the step-kind registries a new
-kind is added to with ``@action("kind")`` / ``@expectation("kind")``.
+kind is added to with ``@action("kind")`` / ``@expectation("kind")`` (``pushsim scenarios --kinds``
+lists them). Kinds by noun: actions.py (people and their apps), devices.py (network, power, the
+notification switch), controls.py (server settings, push server, signing, faults, clock),
+expectations.py (notifications, decisions, hops, APNs answers, badge), delivery.py (clears, counts,
+store-and-forward), telemetry.py (log lines, proxy metrics).
 """
 
 from __future__ import annotations

@@ -12,7 +12,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from fake_devices import MATTERMOST_IOS, MATTERMOST_IOS_BETA, AppState
+from fake_devices import (MATTERMOST_ANDROID, MATTERMOST_ANDROID_BETA, MATTERMOST_IOS, MATTERMOST_IOS_BETA, AppBuild,
+                          AppState, Platform, enterprise_build)
+from simulator.config import SimConfig
+from simulator.proxy import Role
 
 from .model import StepFailed
 from .steps import Fields, action
@@ -22,34 +25,60 @@ if TYPE_CHECKING:
 
 
 class App(StrEnum):
-    """Apps a phone can install today."""
+    """Apps a phone can install: the store builds, or the world's own Enterprise-App-Store build."""
 
     MATTERMOST = "mattermost"
     MATTERMOST_BETA = "mattermost_beta"
+    EAS = "eas"  # built from [world] ios_bundle_id / ios_push_type, android_package / …, firebase_project_id
 
 
-_BUILDS = {App.MATTERMOST: MATTERMOST_IOS, App.MATTERMOST_BETA: MATTERMOST_IOS_BETA}
+_BUILDS = {(App.MATTERMOST, Platform.IOS): MATTERMOST_IOS, (App.MATTERMOST_BETA, Platform.IOS): MATTERMOST_IOS_BETA,
+           (App.MATTERMOST, Platform.ANDROID): MATTERMOST_ANDROID,
+           (App.MATTERMOST_BETA, Platform.ANDROID): MATTERMOST_ANDROID_BETA}
+
+
+def eas_build(world: SimConfig, platform: Platform, name: str) -> AppBuild:
+    """The EAS world's own app for ``platform``: its bundle id / package, push type and Firebase project."""
+    if platform is Platform.IOS:
+        return enterprise_build(name=name, bundle_id=world.ios_bundle_id, platform=platform,
+                                device_prefix=world.ios_push_type)
+    return enterprise_build(name=name, bundle_id=world.android_package, platform=platform,
+                            device_prefix=world.android_push_type, push_project=world.firebase_project_id)
 
 
 @action("install")
 @dataclass(frozen=True, slots=True)
 class Install:
-    """Install an app (``development = true``: a debug build whose token is a sandbox token)."""
+    """Install an app for the phone's platform (``development = true``: an iOS debug build, sandbox token)."""
 
     phone: str
     app: App
-    development: bool
+    build: AppBuild
 
     @classmethod
     def parse(cls, f: Fields) -> Install:
-        return cls(f.phone(), f.choice("app", App, App.MATTERMOST), f.flag("development", False))
+        phone, app = f.phone(), f.choice("app", App, App.MATTERMOST)
+        platform = Platform(f.cast.platforms.get(phone, "ios"))
+        development, name = f.flag("development", False), f.text("name", None)
+        if development and platform is not Platform.IOS:
+            raise f.error("development", "a development build's sandbox token is an APNs (iOS) notion; "
+                                         f"{phone} is an Android phone")
+        if name is not None and app is not App.EAS:
+            raise f.error("name", "only app = 'eas' (your own build) takes a name")
+        if app is App.EAS and Role(f.cast.world.role) is not Role.EAS:
+            raise f.error("app", "'eas' is the world's own Enterprise-App-Store build: set [world] role = 'EAS' "
+                                 "with its ios_bundle_id, ios_push_type, team_id, key_id, android_package, ...")
+        build = eas_build(f.cast.world, platform, name or "EAS build") if app is App.EAS else _BUILDS[(app, platform)]
+        return cls(phone, app, replace(build, sandbox=development))
 
     def describe(self) -> str:
-        return f"install {self.app.value}{' (development build)' if self.development else ''} on {self.phone}"
+        what = self.app.value
+        if self.app is App.EAS:
+            what += f" ({self.build.name}, {self.build.bundle_id})"
+        return f"install {what}{' (development build)' if self.build.sandbox else ''} on {self.phone}"
 
     async def run(self, world: World) -> str:
-        build = replace(_BUILDS[self.app], sandbox=self.development)
-        world.phones[self.phone].install(build)
+        world.phones[self.phone].install(self.build)
         return f"push token {world.token_of(self.phone)[:12]}…"
 
 
@@ -90,6 +119,8 @@ class _PhoneMove:
         phone = world.phones[self.phone]
         world.token_of(self.phone)  # an uninstall forgets the token; the world keeps it for expectations
         await getattr(phone, {"background": "to_background", "foreground": "to_foreground"}.get(self.verb, self.verb))()
+        if self.verb in ("log_out", "uninstall"):
+            world.phone_users.pop(self.phone, None)
         return ""
 
 
@@ -119,6 +150,16 @@ class Uninstall(_PhoneMove):
     """Delete the app: its push token dies with it."""
 
     verb = "uninstall"
+
+
+@action("log_out")
+class LogOut(_PhoneMove):
+    """Log out in the app: the server revokes the session, so no push goes to this phone any more."""
+
+    verb = "log_out"
+
+    def describe(self) -> str:
+        return f"log out of the app on {self.phone}"
 
 
 @action("reinstall")
@@ -154,27 +195,37 @@ class Reinstall:
 @action("send_dm")
 @dataclass(frozen=True, slots=True)
 class SendDm:
-    """One user sends another a direct message from the web (doc steps 2.3–2.4)."""
+    """One user sends another a direct message from the web (doc steps 2.3–2.4); ``count`` sends several."""
 
     sender: str
     to: str
     message: str
     alias: str | None
+    count: int = 1
 
     @classmethod
     def parse(cls, f: Fields) -> SendDm:
-        return cls(f.user("from"), f.user("to"), f.text("message", "Hello"), f.alias())
+        step = cls(f.user("from"), f.user("to"), f.text("message", "Hello"), None, f.integer("count", 1, minimum=1))
+        if step.count > 1 and f.has("as"):
+            raise f.error("as", "names one post; it cannot name the posts of count > 1")
+        return replace(step, alias=f.alias())
 
     def describe(self) -> str:
-        return f'{self.sender} sends "{self.message}" to {self.to} in a DM'
+        many = f" ×{self.count} (numbered)" if self.count > 1 else ""
+        return f'{self.sender} sends "{self.message}"{many} to {self.to} in a DM'
+
+    def texts(self) -> list[str]:
+        """The messages to send: the text itself, or "<text> 1" … "<text> N"."""
+        return [self.message] if self.count == 1 else [f"{self.message} {i}" for i in range(1, self.count + 1)]
 
     async def run(self, world: World) -> str:
         client, token = await world.web(self.sender)
         url = world.sim.chat.url
         channel = await client.direct_channel(server_url=url, token=token,
                                               user_ids=(world.user_ids[self.sender], world.user_ids[self.to]))
-        post = await client.post(server_url=url, token=token, channel_id=channel["id"], message=self.message)
-        return _remember(world, self.alias, post["id"])
+        for text in self.texts():
+            post = await client.post(server_url=url, token=token, channel_id=channel["id"], message=text)
+        return _remember(world, self.alias, post["id"]) if self.count == 1 else f"{self.count} posts"
 
 
 def _remember(world: World, alias: str | None, post_id: str) -> str:

@@ -18,6 +18,7 @@ from .loader import library_paths, load
 from .model import Scenario, ScenarioError
 from .report import ScenarioResult, StepResult, scenario_header, scenario_line, step_line, summary, write_junit
 from .runner import run_scenario
+from .steps import ACTIONS, EXPECTATIONS, UNAVAILABLE
 
 COMMANDS = ("run", "scenarios")
 
@@ -33,7 +34,9 @@ def add_arguments(subparsers: argparse._SubParsersAction) -> None:  # type: igno
     # SUPPRESS: a value given before the subcommand (pushsim --seed 3 run …) is not overwritten.
     run.add_argument("--seed", type=int, default=argparse.SUPPRESS,
                      help="override every scenario's [world] seed")
-    subparsers.add_parser("scenarios", help="list the scenario library with one-line descriptions")
+    listing = subparsers.add_parser("scenarios", help="list the scenario library with one-line descriptions")
+    listing.add_argument("--kinds", action="store_true",
+                         help="list the step kinds a scenario file can use (do = … / expect = …) instead")
 
 
 def run_command(args: argparse.Namespace, out: TextIO) -> int:
@@ -42,7 +45,7 @@ def run_command(args: argparse.Namespace, out: TextIO) -> int:
         print(f"pushsim {args.command}: --config is not used here: every scenario file has its own [world]", file=out)
         return 2
     if args.command == "scenarios":
-        return list_library(out)
+        return list_kinds(out) if getattr(args, "kinds", False) else list_library(out)
     return asyncio.run(run_files(args.files, all_library=args.all, junit=args.junit, trace=args.trace,
                                  seed=getattr(args, "seed", None), out=out))
 
@@ -63,6 +66,17 @@ def list_library(out: TextIO, library: Path = LIBRARY) -> int:
     print(f"({len(rows)} scenarios in {library}; run one with `pushsim run NAME`, all with `pushsim run --all`)",
           file=out)
     return code
+
+
+def list_kinds(out: TextIO) -> int:
+    """Print every action and expectation with its one-line docstring (the format's reference)."""
+    for key, registry in (("do", ACTIONS), ("expect", EXPECTATIONS)):
+        width = max(len(kind) for kind in registry) + len(key) + 5
+        for kind in sorted(registry):
+            print(f"{f'{key} = {kind!r}':<{width}}  {(registry[kind].__doc__ or '').strip()}", file=out)
+    for kind, why in sorted(UNAVAILABLE.items()):
+        print(f"(not yet: {kind}: {why})", file=out)
+    return 0
 
 
 def resolve(name: str, library: Path = LIBRARY) -> Path:

@@ -22,7 +22,9 @@ from .steps import Fields, expectation
 if TYPE_CHECKING:
     from .runner import World
 
-COMPONENTS = frozenset({"chat", "proxy", "apns"})  # hop ends besides phones and web users
+# Hop ends and log writers besides phones and web users: the chat server, the primary push proxy
+# ("proxy"), the other public proxies by role, APNs, FCM and its OAuth2 token endpoint.
+COMPONENTS = frozenset({"chat", "proxy", "hpns", "tpns", "apns", "fcm", "fcm-oauth2"})
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 
 
@@ -48,7 +50,7 @@ async def _await(world: World, kind: type, where: Callable[[Any], bool], within:
 @expectation("notification")
 @dataclass(frozen=True, slots=True)
 class NotificationOnPhone:
-    """The phone's lock screen shows a notification (exact ``title``/``body``, or ``body_contains``)."""
+    """The phone's lock screen shows a notification (``title``/``body`` or ``body_contains``, ``app``, ``verified``)."""
 
     phone: str
     title: str | None
@@ -56,20 +58,25 @@ class NotificationOnPhone:
     body_contains: str | None
     post: str | None
     within: float
+    app: str | None = None
+    verified: bool | None = None
 
     @classmethod
     def parse(cls, f: Fields) -> NotificationOnPhone:
         return cls(f.phone(), f.text("title", None), f.text("body", None), f.text("body_contains", None),
-                   f.post(), f.within())
+                   f.post(), f.within(), f.text("app", None), f.flag("verified", None))
 
     def describe(self) -> str:
         wanted = " ".join(f"{k}={v!r}" for k, v in (("title", self.title), ("body", self.body),
-                                                   ("body_contains", self.body_contains)) if v is not None)
+                                                   ("body_contains", self.body_contains), ("app", self.app),
+                                                   ("verified", self.verified)) if v is not None)
         return f"notification on {self.phone}" + (f" {wanted}" if wanted else "")
 
     def fits(self, n: Notification, post_id: str | None) -> bool:
         return ((self.title is None or n.title == self.title) and (self.body is None or n.body == self.body)
                 and (self.body_contains is None or self.body_contains in n.body)
+                and (self.app is None or n.app == self.app)
+                and (self.verified is None or n.verified == self.verified)
                 and (post_id is None or n.post_id == post_id))
 
     async def run(self, world: World) -> str:
@@ -77,11 +84,16 @@ class NotificationOnPhone:
         shown = await _await(world, NotificationShown,
                              lambda e: e.phone == self.phone and self.fits(e.notification, post_id), self.within)
         if shown is not None:
-            return f"{shown.notification.title} — {shown.notification.body}"
-        others = [f"{e.notification.title!r} — {e.notification.body!r}" for e in world.sim.bus.find(
+            n = shown.notification
+            return f"{n.title} — {n.body}" + ("" if n.verified else " (unverified)")
+        others = [_shown(e.notification) for e in world.sim.bus.find(
             NotificationShown, lambda e: e.phone == self.phone, since=world.since)]
         instead = f"shown instead: {', '.join(others)}" if others else diagnose(world)
         raise StepFailed(f"no such notification on {self.phone} within {self.within:g}s ({instead})")
+
+
+def _shown(n: Notification) -> str:
+    return f"{n.title!r} — {n.body!r}" + ("" if n.verified else " (unverified)")
 
 
 @expectation("no_notification")
@@ -180,7 +192,7 @@ def _hop_ends(f: Fields, name: str, required: bool) -> Any:
 @expectation("hop")
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """A message went from ``from`` to ``to``; optional filters: result, operation, outcome, TLS, wire."""
+    """A message went from ``from`` to ``to`` (filters: ok, operation, outcome, tls, wire); ``count``: exactly N."""
 
     source: str
     target: str
@@ -192,18 +204,21 @@ class Hop:
     wire_lacks: str | None
     post: str | None
     within: float
+    count: int | None = None
 
     @classmethod
     def parse(cls, f: Fields) -> Hop:
         return cls(_hop_ends(f, "from", True), _hop_ends(f, "to", True), f.flag("ok", None),
                    f.text("operation", None), f.text("outcome", None), f.flag("tls", None),
-                   f.text("wire_contains", None), f.text("wire_lacks", None), f.post(), f.within())
+                   f.text("wire_contains", None), f.text("wire_lacks", None), f.post(), f.within(),
+                   f.integer("count", None, minimum=1))
 
     def describe(self) -> str:
         extra = [f"{k} {v!r}" for k, v in (("ok", self.ok), ("operation", self.operation), ("outcome", self.outcome),
                                            ("tls", self.tls), ("wire has", self.wire_contains),
                                            ("wire lacks", self.wire_lacks)) if v is not None]
-        return f"hop {self.source} → {self.target}" + (f" ({', '.join(extra)})" if extra else "")
+        times = f" ×{self.count}" if self.count is not None else ""
+        return f"hop {self.source} → {self.target}" + (f" ({', '.join(extra)})" if extra else "") + times
 
     def fits(self, h: HopAttempted, post_id: str | None) -> bool:
         wire = " ".join(v for _, v in h.wire)
@@ -217,6 +232,12 @@ class Hop:
 
     async def run(self, world: World) -> str:
         post_id = world.post_id(self.post)
+        if self.count is not None:  # a count is a fact about finished work: settle, then count
+            await world.settle(self.within)
+            found = world.sim.bus.find(HopAttempted, lambda h: self.fits(h, post_id), since=world.since)
+            if len(found) != self.count:
+                raise StepFailed(f"{len(found)} matching hop(s) {self.source} → {self.target}, not {self.count}")
+            return f"{len(found)} hop(s)"
         hop = await _await(world, HopAttempted, lambda h: self.fits(h, post_id), self.within)
         if hop is not None:
             return f"{hop.operation} ⇒ {hop.outcome}"
@@ -316,8 +337,8 @@ async def wait_for_notification(sim: Any, phone: Any, *, title: str | None = Non
         shown = await sim.bus.wait_for(NotificationShown, lambda e: e.phone == name and want.fits(
             e.notification, post_id), since=since, timeout=timeout)
     except TimeoutError:
-        others = [f"{e.notification.title!r} — {e.notification.body!r}"
-                  for e in sim.bus.find(NotificationShown, lambda e: e.phone == name, since=since)]
+        others = [_shown(e.notification) for e in sim.bus.find(NotificationShown, lambda e: e.phone == name,
+                                                                since=since)]
         failed = [h for h in sim.bus.find(HopAttempted, lambda h: not h.ok, since=since)]
         why = (f"shown instead: {', '.join(others)}" if others else
                f"deepest failed hop: {failed[-1].source} → {failed[-1].target} {failed[-1].outcome}" if failed

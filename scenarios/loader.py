@@ -5,10 +5,13 @@ File layout (every table but ``[scenario]`` and ``[[steps]]`` is optional)::
     [scenario]   name, description (one line, required), doc (where in the seed doc)
     [world]      SimConfig keys: seed, role, contents, licensed, proxy_tls, ...
     [[users]]    username, password, first_name, last_name, notify_props = {push = "mention"}
-    [[phones]]   name, model, os_version, platform
+    [[phones]]   name, model, os_version, platform ("ios" | "android"; default: the model's)
     [[channels]] name, display_name, private, members = ["accounta", ...]
     [[steps]]    do = "<action>" | expect = "<expectation>", then that kind's fields
 
+An EAS world sets its own app's ids in ``[world]`` (role = "EAS", ios_bundle_id, ios_push_type,
+team_id, key_id, android_package, android_push_type, firebase_project_id); ``install`` with
+``app = "eas"`` then puts that build on a phone. ``pushsim scenarios --kinds`` lists every step kind.
 Steps are numbered from 1 in error lines and reports, as a trainer counts them.
 """
 
@@ -19,17 +22,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from fake_devices import DEVICES
 from simulator.config import ConfigError, SimConfig
 
 from . import actions as _actions  # noqa: F401  (registers the action kinds)
 from . import controls as _controls  # noqa: F401  (registers settings, fault and clock actions)
+from . import delivery as _delivery  # noqa: F401  (registers the tray and store-and-forward expectations)
+from . import devices as _devices  # noqa: F401  (registers the phone condition actions)
 from . import expectations as _expectations  # noqa: F401  (registers the expectation kinds)
 from . import telemetry as _telemetry  # noqa: F401  (registers log and metric expectations)
 from .model import DEFAULT_CHANNELS, DEFAULT_PASSWORD, ChannelSpec, PhoneSpec, Scenario, ScenarioError, Step, UserSpec
 from .steps import ACTIONS, EXPECTATIONS, UNAVAILABLE, CastIndex, Fields
 
 _TOP = ("scenario", "world", "users", "phones", "channels", "steps")
-PLATFORMS = ("ios",)  # Android phones arrive with the emulated phones and fake FCM issues
+DEFAULT_MODELS = {"ios": "iPhone 6s Plus", "android": "Pixel 7"}  # the doc's iPhone; a current Android
 
 
 def load(path: str | Path) -> Scenario:
@@ -61,7 +67,7 @@ def loads(text: str, path: Path) -> Scenario:
     users = tuple(_user(f) for f in _rows(data, "users", file))
     phones = tuple(_phone(f) for f in _rows(data, "phones", file))
     cast = CastIndex(users=_unique(users, "users", "username", file), phones=_unique(phones, "phones", "name", file),
-                     world=world)
+                     world=world, platforms={p.name: p.platform for p in phones})
     channels = tuple(_channel(f, cast) for f in _rows(data, "channels", file, cast))
     cast.channels = cast.channels | _unique(channels, "channels", "name", file)
     steps = tuple(_step(i, table, file, cast) for i, table in enumerate(_list(data, "steps", file), start=1))
@@ -110,11 +116,15 @@ def _user(f: Fields) -> UserSpec:
 
 
 def _phone(f: Fields) -> PhoneSpec:
-    spec = PhoneSpec(name=f.text("name"), model=f.text("model", "iPhone 6s Plus"),
-                     os_version=f.text("os_version", "15.8"), platform=f.text("platform", "ios"))
-    if spec.platform not in PLATFORMS:
-        raise f.error("platform", f"{spec.platform!r} phones cannot be emulated yet "
-                                  f"(available: {', '.join(PLATFORMS)}; Android needs the emulated phones and fake FCM)")
+    name, model, platform = f.text("name"), f.text("model", None), f.text("platform", None)
+    if platform is not None and platform not in DEFAULT_MODELS:
+        raise f.error("platform", f"{platform!r} is not one of {', '.join(DEFAULT_MODELS)}")
+    known = DEVICES.get(model) if model else None
+    if known is not None and platform is not None and known.platform.value != platform:
+        raise f.error("platform", f"{model!r} is an {known.platform.value} phone, not {platform}")
+    platform = platform or (known.platform.value if known else "ios")
+    spec = PhoneSpec(name=name, model=model or DEFAULT_MODELS[platform], os_version=f.text("os_version", ""),
+                     platform=platform)
     f.finish()
     return spec
 

@@ -59,8 +59,8 @@ class PhoneSpec:
 
     name: str
     model: str = "iPhone 6s Plus"
-    os_version: str = "15.8"
-    platform: str = "ios"
+    os_version: str = ""  # "" = the model's own
+    platform: str = "ios"  # "ios" | "android"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,8 +17,9 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import TextIO
 
-from fake_devices import Phone
+from fake_devices import Phone, Platform
 from simulator import FakeClock, Simulator, WorldFailed
+from simulator.chat.fanout import FanOut
 from simulator.chat.models import ChannelType
 from simulator.links import MattermostClient
 from simulator.recording import Recorder
@@ -44,6 +45,7 @@ class World:
         self.posts: dict[str, str] = {}  # alias -> post id
         self.tokens: dict[str, set[str]] = {}  # phone name -> every push token its apps ever held
         self.since = 0  # bus mark taken when the latest action began
+        self.signing_fan: FanOut | None = None  # the server's signing fan-out while sign_pushes is off
         self._web: dict[str, tuple[MattermostClient, str]] = {}
 
     async def cast(self) -> None:
@@ -71,7 +73,8 @@ class World:
             for member in channel.members:
                 core.add_channel_member(created.id, self.user_ids[member])
         for phone in self.scenario.phones:
-            self.phones[phone.name] = self.sim.add_phone(phone.name, model=phone.model, os_version=phone.os_version)
+            self.phones[phone.name] = self.sim.add_phone(
+                phone.name, platform=Platform(phone.platform), model=phone.model, os_version=phone.os_version or None)
 
     def password(self, username: str) -> str:
         """The cast password of ``username``."""

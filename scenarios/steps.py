@@ -37,14 +37,7 @@ EXPECTATIONS: dict[str, type[StepKind]] = {}
 
 # Kinds the issue names that today's world cannot perform, and what each one waits for.
 UNAVAILABLE: dict[str, str] = {
-    "allow_notifications": "phones have no notification permission prompt yet (emulated phones issue)",
-    "deny_notifications": "phones have no notification permission prompt yet (emulated phones issue)",
-    "sleep": "phones cannot sleep or wake yet (emulated phones issue)",
-    "wake": "phones cannot sleep or wake yet (emulated phones issue)",
-    "log_out": "the app has no log-out yet (emulated phones issue)",
-    "set_network": "phones have no network profiles yet (emulated phones issue)",
-    "test_push": "the chat server sends no test pushes yet (chat server issue)",
-    "cleared": "the chat server sends no clear pushes when a channel is read elsewhere yet (chat server issue)",
+    "test_push": "the app has no 'Send a test notification' button yet (emulated phones issue)",
 }
 
 
@@ -76,6 +69,7 @@ class CastIndex:
     channels: frozenset[str] = frozenset(DEFAULT_CHANNELS)
     posts: list[str] = field(default_factory=list)
     world: SimConfig = field(default_factory=SimConfig)
+    platforms: dict[str, str] = field(default_factory=dict)  # phone name -> "ios" | "android"
 
 
 def _names(values: Iterable[str]) -> str:

@@ -32,6 +32,7 @@ class SimConfig:
     android_package: str = "com.mattermost.rn"  # the Play Store package (EAS: your own)
     android_push_type: str = "android_rn"
     firebase_project_id: str = "mattermost-rn"  # the Firebase project the Android build registers with
+    enable_metrics: bool = False  # the proxies' EnableMetrics: GET /metrics (mattermost-push.md §6)
 
     @classmethod
     def from_toml(cls, path: Path) -> SimConfig:

@@ -217,7 +217,8 @@ class Simulator:
         for role, planned in self._planned.items():
             self.proxies[role] = await self._enter(planned.deployment.name, planned.deployment.build(
                 pki=self.pki, apns_urls=apns_urls, clock=self.clock, publish=self.bus.publish, fcm_url=self.fcm.url,
-                timer=self.timer, server_names=planned.names, apns_ssl=apns_ssl, fcm_ssl=fcm_ssl))
+                timer=self.timer, server_names=planned.names, apns_ssl=apns_ssl, fcm_ssl=fcm_ssl,
+                enable_metrics=self.config.enable_metrics))
         self.proxy = self.proxies[Role(self.config.role)]
 
     def _connect_routes(self) -> dict[tuple[str, int], tuple[str, int]]:

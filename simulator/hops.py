@@ -61,11 +61,12 @@ class HopClient:
     async def request(self, method: str, url: str, *, target: str, body: bytes | None = None,
                       headers: dict[str, str] | None = None, ids: Correlation = Correlation(),
                       wire: tuple[tuple[str, str], ...] = (),
-                      judge: Callable[[HopResult], bool] | None = None) -> HopResult:
+                      judge: Callable[[HopResult], bool] | None = None, proxy: str | None = None) -> HopResult:
         """Send one request; publish the hop; raise HopError when no response arrived.
 
         ``judge`` decides whether the answer means the hop worked (default: any 2xx status), for
-        protocols such as the push proxy's that say FAIL inside an HTTP 200.
+        protocols such as the push proxy's that say FAIL inside an HTTP 200. ``proxy`` sends it
+        through an HTTP CONNECT proxy (only the proxy itself must be on loopback: it maps the name).
         """
         parts = urlsplit(url)
         encrypted = parts.scheme == "https"
@@ -82,16 +83,17 @@ class HopClient:
                 protocol=Protocol.HTTPS if encrypted else Protocol.HTTP, encrypted=encrypted,
                 operation=operation, wire=shown, outcome=outcome, ok=ok, ids=ids))
 
+        dialled = urlsplit(proxy) if proxy else parts
         try:
-            require_loopback(parts.hostname or "", parts.port or 443)
+            require_loopback(dialled.hostname or "", dialled.port or 443)
         except EgressRefused as exc:
-            self._publish(EgressBlocked(at=at, source=self.source, host=parts.hostname or "", port=parts.port or 443,
-                                        reason=str(exc)))
-            hop(f"refused by the egress guard: {parts.hostname}", False)
+            self._publish(EgressBlocked(at=at, source=self.source, host=dialled.hostname or "",
+                                        port=dialled.port or 443, reason=str(exc)))
+            hop(f"refused by the egress guard: {dialled.hostname}", False)
             raise HopError(str(exc)) from exc
         try:
             async with self._client().request(method, url, data=body, headers=headers,
-                                              ssl=self._ssl_for(url)) as resp:
+                                              ssl=self._ssl_for(url), proxy=proxy) as resp:
                 data = await resp.read()
                 result = HopResult(status=resp.status, headers=dict(resp.headers), body=data)
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError) as exc:

@@ -312,6 +312,7 @@ class ChatConfig:
     site_name: str = "pushsim"
     send_push_notifications: bool = True
     push_server_url: str = ""
+    outbound_proxy: str = ""  # the server's HTTPS_PROXY: push-proxy requests go through this CONNECT proxy
     contents: ContentsMode = ContentsMode.FULL
     licensed: bool = False  # without a licence id_loaded falls back to generic (and MHPNS is refused)
     session_length_mobile_hours: int = 720

@@ -56,6 +56,8 @@ class PushGateway:
     def server_url(self) -> str:
         """Where the next push goes: the configured PushNotificationServer, resolved to a local address."""
         configured = self.core.config.push_server_url.rstrip("/") or self.default_url
+        if self.core.config.outbound_proxy:  # the real name goes out; the CONNECT proxy maps it
+            return configured
         return self.routes.get(configured, configured)
 
     # ------------------------------------------------------------------ the hub
@@ -132,7 +134,7 @@ class PushGateway:
     async def _post(self, path: str, body: bytes, ids: Correlation,
                     judge: Callable[[HopResult], bool] | None = None) -> HopResult:
         return await self._client.request("POST", self.server_url + path, target=self._target, body=body,
-                                          ids=ids, judge=judge)
+                                          ids=ids, judge=judge, proxy=self.core.config.outbound_proxy or None)
 
     # ------------------------------------------------------------------ ping and acks
     async def send_test(self, note: Mapping[str, object] | None) -> str:

@@ -11,6 +11,7 @@ No I/O here: the FCM sender does the POST and caches the token.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,12 @@ FCM_SCOPE: Final = "https://www.googleapis.com/auth/firebase.messaging"
 GOOGLE_TOKEN_AUDIENCE: Final = "https://oauth2.googleapis.com/token"
 ASSERTION_LIFETIME: Final = 3600
 _REQUIRED: Final = ("project_id", "private_key_id", "private_key", "client_email", "token_uri")
+
+
+@functools.lru_cache(maxsize=64)
+def _load_key(pem: str) -> object:
+    # Loading checks the RSA key's consistency (~60 ms); every world's proxies load the same files.
+    return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 def _b64url(data: bytes) -> str:
@@ -55,7 +62,7 @@ class ServiceAccountKey:
             if not isinstance(doc.get(name), str) or not doc[name]:
                 raise TargetInitError(f"{where}: missing or empty '{name}'")
         try:
-            key = serialization.load_pem_private_key(str(doc["private_key"]).encode(), password=None)
+            key = _load_key(str(doc["private_key"]))
         except (ValueError, TypeError) as exc:
             raise TargetInitError(f"{where}: private_key is not a PEM private key ({exc})") from None
         if not isinstance(key, rsa.RSAPrivateKey):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
-from scenarios import LIBRARY, load
-from scenarios.cli import add_arguments, run_command
+from scenarios import ACTIONS, EXPECTATIONS, LIBRARY, UNAVAILABLE, load
 from simulator.recording import default_codec
+from tests.scenarios.library_run import LibraryRun, pushsim
 
 FAILING = '''
 [scenario]
@@ -58,29 +55,8 @@ value = 1
 '''
 
 
-def parser() -> argparse.ArgumentParser:
-    """pushsim's parser shape: a global --seed, then subcommands (as simulator/cli.py has it)."""
-    root = argparse.ArgumentParser(prog="pushsim")
-    root.add_argument("--seed", type=int)
-    add_arguments(root.add_subparsers(dest="command", required=True))
-    return root
-
-
-def pushsim(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return run_command(parser().parse_args(argv), out), out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def run_all(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path, Path]:
-    """One `pushsim run --all --junit … --trace …` for the checks below."""
-    where = tmp_path_factory.mktemp("run-all")
-    code, out = pushsim("run", "--all", "--junit", str(where / "junit.xml"), "--trace", str(where / "trace.jsonl"))
-    return code, out, where / "junit.xml", where / "trace.jsonl"
-
-
-def test_run_all_passes_with_per_step_progress_and_a_summary(run_all: tuple[int, str, Path, Path]) -> None:
-    code, out, _, _ = run_all
+def test_run_all_passes_with_per_step_progress_and_a_summary(library_run: LibraryRun) -> None:
+    code, out = library_run.code, library_run.out
     library = sorted(LIBRARY.glob("*.toml"))
     assert code == 0, out
     for path in library:
@@ -89,8 +65,8 @@ def test_run_all_passes_with_per_step_progress_and_a_summary(run_all: tuple[int,
     assert out.splitlines()[-1].startswith(f"{len(library)} scenario(s): {len(library)} passed, 0 failed; ")
 
 
-def test_junit_report_parses_and_counts_every_step_that_ran(run_all: tuple[int, str, Path, Path]) -> None:
-    _, _, junit, _ = run_all
+def test_junit_report_parses_and_counts_every_step_that_ran(library_run: LibraryRun) -> None:
+    junit = library_run.junit
     root = ET.parse(junit).getroot()
     library = [load(p) for p in sorted(LIBRARY.glob("*.toml"))]
     steps = sum(len(s.steps) for s in library)
@@ -103,9 +79,8 @@ def test_junit_report_parses_and_counts_every_step_that_ran(run_all: tuple[int, 
     assert first is not None and first.get("name", "").startswith("step 1: ")
 
 
-def test_trace_holds_every_event_of_every_scenario_as_decodable_json_lines(
-        run_all: tuple[int, str, Path, Path]) -> None:
-    _, _, _, trace = run_all
+def test_trace_holds_every_event_of_every_scenario_as_decodable_json_lines(library_run: LibraryRun) -> None:
+    trace = library_run.trace
     codec, lines = default_codec(), trace.read_text(encoding="utf-8").splitlines()
     events = [codec.loads(line) for line in lines]
     names = {type(e).__name__ for e in events}
@@ -170,3 +145,13 @@ def test_scenarios_names_a_broken_library_file(tmp_path: Path) -> None:
     assert list_library(out, tmp_path) == 2
     assert out.getvalue().splitlines()[1] == (
         f"zz_broken   BROKEN: {tmp_path / 'zz_broken.toml'}: [scenario]: description: missing (required)")
+
+
+def test_scenarios_kinds_lists_every_step_kind_with_its_docstring() -> None:
+    code, out = pushsim("scenarios", "--kinds")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == len(ACTIONS) + len(EXPECTATIONS) + len(UNAVAILABLE)
+    assert [l.split()[2] for l in lines[:len(ACTIONS)]] == [repr(k) for k in sorted(ACTIONS)]
+    assert any(l.startswith("expect = 'cleared'") and "clear push" in l for l in lines)
+    assert f"(not yet: test_push: {UNAVAILABLE['test_push']})" in lines[-len(UNAVAILABLE):]
+

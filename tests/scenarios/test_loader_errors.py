@@ -58,9 +58,10 @@ CASES = [
      "broken.toml: users[2]: username: 'a' is declared twice"),
     ("user-bad-props", HEAD + '[[users]]\nusername = "a"\nnotify_props = { push = 1 }\n' + OK_STEP,
      "broken.toml: users[1]: notify_props: must be a table of strings, got {'push': 1}"),
-    ("android-phone", HEAD + '[[phones]]\nname = "p"\nplatform = "android"\n' + OK_STEP,
-     "broken.toml: phones[1]: platform: 'android' phones cannot be emulated yet (available: ios; "
-     "Android needs the emulated phones and fake FCM)"),
+    ("unknown-platform", HEAD + '[[phones]]\nname = "p"\nplatform = "windows"\n' + OK_STEP,
+     "broken.toml: phones[1]: platform: 'windows' is not one of ios, android"),
+    ("model-of-other-platform", HEAD + '[[phones]]\nname = "p"\nmodel = "Pixel 7"\nplatform = "ios"\n' + OK_STEP,
+     "broken.toml: phones[1]: platform: 'Pixel 7' is an android phone, not ios"),
     ("channel-member-unknown", HEAD + '[[channels]]\nname = "ops"\nmembers = ["zed"]\n' + OK_STEP,
      "broken.toml: channels[1]: members: no user 'zed' in the cast (known: none)"),
     ("channel-default-name", HEAD + '[[channels]]\nname = "town-square"\n' + OK_STEP,
@@ -80,8 +81,8 @@ CASES = [
      f"broken.toml: step 1 (rain): expect: unknown expectation 'rain' (known: {', '.join(sorted(EXPECTATIONS))})"),
     ("action-as-expectation", step('expect = "install"'),
      "broken.toml: step 1 (install): expect: 'install' is not an expectation; write do = 'install'"),
-    ("not-yet-available", step('do = "sleep"\nphone = "p"'),
-     f"broken.toml: step 1 (sleep): do: 'sleep' cannot run in this world yet: {UNAVAILABLE['sleep']}"),
+    ("not-yet-available", step('do = "test_push"\nphone = "p"'),
+     f"broken.toml: step 1 (test_push): do: 'test_push' cannot run in this world yet: {UNAVAILABLE['test_push']}"),
     ("missing-field", step('do = "install"'), "broken.toml: step 1 (install): phone: missing (required)"),
     ("unknown-phone", step('do = "install"\nphone = "q"'),
      "broken.toml: step 1 (install): phone: no phone 'q' in the cast (known: p)"),
@@ -95,8 +96,8 @@ CASES = [
                               'to = "b"\nas = "x"'),
      "broken.toml: step 2 (send_dm): as: post name 'x' is already used by an earlier step"),
     ("typo-field", step('expect = "notification"\nphone = "p"\nbodyy = "Hello"'),
-     "broken.toml: step 1 (notification): bodyy: unknown field (known here: body, body_contains, phone, "
-     "post, title, within)"),
+     "broken.toml: step 1 (notification): bodyy: unknown field (known here: app, body, body_contains, phone, "
+     "post, title, verified, within)"),
     ("wrong-type", step('expect = "notification"\nphone = "p"\nwithin = "5s"'),
      "broken.toml: step 1 (notification): within: must be a number, got '5s'"),
     ("non-positive-deadline", step('expect = "notification"\nphone = "p"\nwithin = 0'),
@@ -104,7 +105,8 @@ CASES = [
     ("bad-flag", step('expect = "hop"\nfrom = "chat"\nto = "proxy"\nok = "yes"'),
      "broken.toml: step 1 (hop): ok: must be true or false, got 'yes'"),
     ("hop-unknown-end", step('expect = "hop"\nfrom = "chat"\nto = "gcm"'),
-     "broken.toml: step 1 (hop): to: 'gcm' is not a component, phone or user (known: a, apns, b, chat, p, proxy)"),
+     "broken.toml: step 1 (hop): to: 'gcm' is not a component, phone or user (known: a, apns, b, chat, fcm, "
+     "fcm-oauth2, hpns, p, proxy, tpns)"),
     ("bad-reason", step('expect = "no_push"\nuser = "a"\nreason = "asleep"'),
      "broken.toml: step 1 (no_push): reason: 'asleep' is not one of channel_muted, level_set_to_none, "
      "license_missing, not_mentioned, push_disabled, system_message, user_is_active, user_status"),
@@ -113,8 +115,12 @@ CASES = [
          sorted(r.value for r in __import__("fake_apns").Reason))),
     ("fault-times-zero", step('do = "inject_fault"\nreason = "Unregistered"\ntimes = 0'),
      "broken.toml: step 1 (inject_fault): times: must be at least 1, got 0"),
-    ("fcm-fault", step('do = "inject_fault"\nservice = "fcm"\nreason = "Unregistered"'),
-     "broken.toml: step 1 (inject_fault): service: fcm faults need the fake FCM in the world (fake FCM issue)"),
+    ("fcm-fault-with-an-apns-reason", step('do = "inject_fault"\nservice = "fcm"\nreason = "Unregistered"'),
+     "broken.toml: step 1 (inject_fault): reason: 'Unregistered' is not one of APNS_AUTH_ERROR, INTERNAL, "
+     "INVALID_ARGUMENT, QUOTA_EXCEEDED, SENDER_ID_MISMATCH, THIRD_PARTY_AUTH_ERROR, UNAVAILABLE, UNREGISTERED, "
+     "UNSPECIFIED_ERROR"),
+    ("fault-unknown-service", step('do = "inject_fault"\nservice = "gcm"\nreason = "Unregistered"'),
+     "broken.toml: step 1 (inject_fault): service: 'gcm' is not one of apns, fcm"),
     ("unknown-setting", step('do = "change_setting"\nsetting = "colour"\nvalue = "red"'),
      "broken.toml: step 1 (change_setting): setting: unknown server setting 'colour' (known: "),
     ("bad-setting-value", step('do = "change_setting"\nsetting = "contents"\nvalue = "everything"'),
