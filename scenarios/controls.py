@@ -284,7 +284,7 @@ class InjectFault:
 @action("advance_clock")
 @dataclass(frozen=True, slots=True)
 class AdvanceClock:
-    """Move the world's fake clock forward (``seconds``, ``minutes`` or ``hours``)."""
+    """Move the world's fake clock forward (``seconds``, ``minutes`` or ``hours``); the server's jobs run."""
 
     seconds: float
 
@@ -308,4 +308,5 @@ class AdvanceClock:
         # its 30 s send deadline pass in the jump and fail (mattermost-push.md §4.4).
         await world.settle()
         await world.sim.advance(self.seconds)  # proxy timers fire, expired notifications are swept
+        await world.settle()  # what the jump set off (e.g. Session Expired pushes) belongs to this step
         return ""

@@ -24,6 +24,7 @@ from .bus import EventBus
 from .chat.core import ChatCore
 from .chat.ids import IdFactory
 from .chat.models import HPNS_URLS, TPNS_URL, ChatConfig
+from .chat.producers import notify_sessions_expired
 from .chat.pusher import PushGateway
 from .chat.server import ChatServer
 from .clock import Clock, FakeClock
@@ -50,6 +51,7 @@ APNS_HOSTS = {Environment.PRODUCTION: "api.push.apple.com", Environment.SANDBOX:
 APNS_NAMES = {Environment.PRODUCTION: ("api.push.apple.com",),
               Environment.SANDBOX: ("api.sandbox.push.apple.com", "api.development.push.apple.com")}
 APNS_PORTS = (443, 2197)
+SESSION_JOB_WINDOW = 3600.0  # NotifySessionsExpired looks back one hour (§7.7)
 
 
 class WorldFailed(Exception):
@@ -165,6 +167,10 @@ class Simulator:
             server.sweep()
         if hasattr(self, "fcm"):
             self.fcm.sweep()
+        if hasattr(self, "gateway"):
+            # The server's NotifySessionsExpired job ran while time passed: tell expired mobile sessions.
+            window_ms = int(max(seconds, SESSION_JOB_WINDOW) * 1000)
+            await self.gateway.enqueue(notify_sessions_expired(self.chat_core, within_ms=window_ms))
 
     async def __aenter__(self) -> Simulator:
         try:
@@ -194,10 +200,11 @@ class Simulator:
                                   signer=lambda claims: es256_jwt(self.signing_key, claims),
                                   signing_public_key=spki_b64(self.signing_key))
         routes = {url: self.proxies[Role.HPNS].url for url in HPNS_URLS} | {TPNS_URL: self.proxies[Role.TPNS].url}
-        gateway = PushGateway(self.chat_core, server_url=self.proxy.url, client=self._client("chat"),
-                              supervisor=self.supervisor, clock=self.clock, publish=self.bus.publish, routes=routes)
+        self.gateway = PushGateway(self.chat_core, server_url=self.proxy.url, client=self._client("chat"),
+                                   supervisor=self.supervisor, clock=self.clock, publish=self.bus.publish,
+                                   routes=routes)
         self.chat = await self._enter("chat", ChatServer(
-            self.chat_core, gateway=gateway, clock=self.clock, publish=self.bus.publish,
+            self.chat_core, gateway=self.gateway, clock=self.clock, publish=self.bus.publish,
             ssl_context=self.pki.server_context("chat.pushsim.test")))
         self.connect = await self._enter("connect", ConnectProxy(
             self._connect_routes(), publish=self.bus.publish, clock=self.clock))

@@ -10,7 +10,7 @@ from typing import Callable, Mapping
 
 from simulator.chat import notify
 from simulator.chat.ids import IdFactory
-from simulator.chat.models import OutgoingPush
+from simulator.chat.models import OutgoingPush, Session
 from simulator.chat.sessions import SessionStore
 
 Signer = Callable[[dict[str, str]], str]
@@ -24,15 +24,17 @@ class FanOut:
 
     def to_user(self, fields: Mapping[str, object], user_id: str, *, skip_session: str = "") -> list[OutgoingPush]:
         """``sendPushNotificationToAllSessions``: every live device session but ``skip_session``."""
-        pushes = []
-        for session in self._sessions.push_targets(user_id, skip=skip_session):
-            platform, token = notify.split_device_id(session.device_id)
-            ack_id = self._ids.new_id()
-            signature = self._signer({"ack_id": ack_id, "device_id": token}) if self._signer else ""
-            note = notify.wire({**fields, "ack_id": ack_id, "platform": platform, "device_id": token,
-                                "server_id": self.server_id, "signature": signature})
-            pushes.append(OutgoingPush(session_id=session.id, user_id=user_id, notification=note))
-        return pushes
+        return [self.to_session(fields, session)
+                for session in self._sessions.push_targets(user_id, skip=skip_session)]
+
+    def to_session(self, fields: Mapping[str, object], session: Session) -> OutgoingPush:
+        """One session's push: its own ack id and signature."""
+        platform, token = notify.split_device_id(session.device_id)
+        ack_id = self._ids.new_id()
+        signature = self._signer({"ack_id": ack_id, "device_id": token}) if self._signer else ""
+        note = notify.wire({**fields, "ack_id": ack_id, "platform": platform, "device_id": token,
+                            "server_id": self.server_id, "signature": signature})
+        return OutgoingPush(session_id=session.id, user_id=session.user_id, notification=note)
 
     def test(self, device_id: str) -> dict[str, object]:
         """``SendTestPushNotification``'s body: no ack id, no signature, badge -1, version "2"."""

@@ -295,6 +295,16 @@ def clear_fields(*, channel_id: str, root_id: str, badge: int, is_crt: bool) -> 
             "cont_ava": 1, "badge": badge, "is_crt_enabled": is_crt}
 
 
+SESSION_EXPIRED = ("Session Expired: Please log in to continue receiving notifications. Sessions for {site} are "
+                   "configured by your System Administrator to expire every {hours} hour(s).")
+
+
+def session_expired_fields(*, site_name: str, hours: int) -> dict[str, object]:
+    """``NotifySessionsExpired``: the session-expired text (§7.7, api.push_notifications.session.expired)."""
+    return {"type": "session", "version": PUSH_VERSION,
+            "message": SESSION_EXPIRED.format(site=site_name, hours=hours)}
+
+
 def badge_fields(*, badge: int) -> dict[str, object]:
     """``updateMobileAppBadgeSync``: a silent badge update."""
     return {"type": "update_badge", "version": PUSH_VERSION, "sound": "none", "cont_ava": 1, "badge": badge}

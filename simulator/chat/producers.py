@@ -70,6 +70,20 @@ def update_badge(core: ChatCore, user_id: str) -> list[OutgoingPush]:
     return core.fan.to_user(notify.badge_fields(badge=core.badge_count(user_id)), user_id)
 
 
+def notify_sessions_expired(core: ChatCore, *, within_ms: int = 3_600_000) -> list[OutgoingPush]:
+    """The ``NotifySessionsExpired`` job: one ``session`` push per mobile session that expired in the
+    last hour (``within_ms``), sent once (the session is flagged ``ExpiredNotify``)."""
+    if not core.config.send_push_notifications:
+        return []
+    fields = notify.session_expired_fields(site_name=core.config.site_name,
+                                           hours=core.config.session_length_mobile_hours)
+    pushes = []
+    for session in core.sessions.expired_unnotified(within_ms=within_ms):
+        core.sessions.update_props(session.id, {"expired_notify": "true"})
+        pushes.append(core.fan.to_session(fields, session))
+    return pushes
+
+
 def send_test_notification(core: ChatCore, live: Session) -> Pushes:
     """``SendTestMessage``: the system bot DMs the caller, with ``force_notification`` set (rule 0 of §7.4)."""
     bot = _system_bot(core)

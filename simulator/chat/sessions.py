@@ -92,6 +92,13 @@ class SessionStore:
         now = self._now_ms()
         return (s for s in self.of_user(user_id) if s.receives_pushes(now) and s.id != skip)
 
+    def expired_unnotified(self, *, within_ms: int) -> list[Session]:
+        """Mobile sessions that expired in the last ``within_ms`` and were not told so yet (``ExpiredNotify``)."""
+        now = self._now_ms()
+        return [s for s in self._sessions.values()
+                if s.device_id and s.expires_at and now - within_ms <= s.expires_at < now
+                and s.props.get("expired_notify") != "true"]
+
     def mark_device_removed(self, session_id: str) -> None:
         """The proxy answered REMOVE: remember the dead device id (v10.5+ servers, §7.8)."""
         session = self._sessions.get(session_id)

@@ -6,6 +6,7 @@ but a failing expectation is recorded instead of ending the story, so one world 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,8 @@ async def test_a_clear_from_reading_elsewhere_and_what_cleared_says_otherwise(pu
 
 
 async def test_stored_and_expired_on_apns_and_fcm(pushsim_world: Simulator) -> None:
+    # Sessions outlive the jump (the 30-day default would end them and send a Session Expired push).
+    pushsim_world.chat_core.config = replace(pushsim_world.chat_core.config, session_length_mobile_hours=2000)
     _, out = await play(pushsim_world, *BOTH_IN_BACKGROUND,
                         'expect = "stored"\nphone = "iphone"\nwithin = 0.2',
                         'do = "set_network"\nphone = "iphone"\nnetwork = "offline"',

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from dataclasses import replace
 
 import pytest
 
@@ -11,6 +12,7 @@ from simulator.chat.core import ChatCore
 from simulator.chat.errors import AppError, ErrorCode
 from simulator.chat.ids import ALPHABET, IdFactory, is_valid_id
 from simulator.chat.models import ChatConfig, CollapsedThreads, ContentsMode, Session, SkipReason, Status, User
+from simulator.chat.producers import notify_sessions_expired
 from simulator.clock import FakeClock
 
 HOUR = 3600.0
@@ -371,3 +373,31 @@ def test_session_is_frozen(core: ChatCore) -> None:
     with pytest.raises(AttributeError):
         session.device_id = "x"  # type: ignore[misc]
     assert isinstance(session, Session)
+
+
+# ---------------------------------------------------------------- NotifySessionsExpired (§7.7)
+def test_an_expired_mobile_session_gets_one_signed_session_push_once(core: ChatCore, clock: FakeClock) -> None:
+    core.config = replace(core.config, session_length_mobile_hours=2)
+    _, phone = core.login(login_id="alice", password="pw-alice", device_id="apple_rn-v2:aaaa")
+    core.login(login_id="frank", password="pw-frank")  # a web session: nothing to tell
+    assert notify_sessions_expired(core) == []  # still live
+    clock.advance(2 * HOUR + 60)
+    [push] = notify_sessions_expired(core)
+    note = push.notification
+    assert (push.session_id, note["type"], note["version"], note["device_id"]) == (phone.id, "session", "v2", "aaaa")
+    assert note["message"] == ("Session Expired: Please log in to continue receiving notifications. Sessions for "
+                               "pushsim are configured by your System Administrator to expire every 2 hour(s).")
+    assert note["signature"] == f"jwt({note['ack_id']},aaaa)"
+    assert notify_sessions_expired(core) == []  # ExpiredNotify: sent once
+
+
+def test_a_session_that_expired_over_an_hour_ago_or_with_push_off_is_not_told(core: ChatCore,
+                                                                               clock: FakeClock) -> None:
+    core.config = replace(core.config, session_length_mobile_hours=1)
+    core.login(login_id="alice", password="pw-alice", device_id="apple_rn-v2:aaaa")
+    clock.advance(3 * HOUR)
+    assert notify_sessions_expired(core) == []  # expired 2 h ago: outside the job's hour
+    core.login(login_id="frank", password="pw-frank", device_id="android_rn-v2:ffff")
+    clock.advance(HOUR + 1)
+    core.config = replace(core.config, send_push_notifications=False)
+    assert notify_sessions_expired(core) == []
