@@ -14,20 +14,12 @@ import pytest
 from fake_apns import (ApnsCore, ApnsRequest, ConnectionState, DeviceRegistry, Environment, Faults, KeyRing,
                        PushAccepted, PushRejected, Reason)
 from tests.support.jwt_es256 import bearer, new_key, provider_token
+from tests.support.clocks import NOW, Clock
 
-NOW = 1_767_225_600.0
 TEAM, KID, BUNDLE = "TEAM123456", "KEY1234567", "com.example.app"
 APNS_ID = "9f1c3a52-7b0e-4d2f-a8c1-2e5b6d7f8a90"
 PROD, SANDBOX = Environment.PRODUCTION, Environment.SANDBOX
 KEY, OTHER_KEY, SANDBOX_KEY, TOPIC_KEY = new_key(), new_key(), new_key(), new_key()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

@@ -14,19 +14,11 @@ from fake_apns import (ApnsCore, ApnsFaultInjected, ApnsRequest, DeviceRegistry,
                        History, KeyRing, PendingFault, PushAccepted, PushRejected, Reason)
 from fake_apns.models import malformed
 from tests.support.jwt_es256 import bearer, new_key, provider_token
+from tests.support.clocks import NOW, Clock
 
-NOW = 1_767_225_600.0
 TEAM, KID, BUNDLE = "TEAM123456", "KEY1234567", "com.example.app"
 KEY = new_key()
 PROD = Environment.PRODUCTION
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Offline:

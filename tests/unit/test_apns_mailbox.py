@@ -8,17 +8,9 @@ import pytest
 
 from fake_apns import (AlwaysReachable, Environment, HoldCause, Mailbox, NotificationDelivered, NotificationExpired,
                        NotificationStored, PushAccepted)
+from tests.support.clocks import NOW, Clock
 
-NOW = 1_767_225_600.0
 TOKEN, OTHER = "aa" * 32, "bb" * 32
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Phones:

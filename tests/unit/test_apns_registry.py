@@ -7,17 +7,10 @@ import random
 import pytest
 
 from fake_apns import DeviceRegistry, Environment, Faults, Reason, Rejection, UnknownDevice
+from tests.support.clocks import Clock
 
 BUNDLE = "com.example.app"
 PROD, SANDBOX = Environment.PRODUCTION, Environment.SANDBOX
-
-
-class Clock:
-    def __init__(self, now: float = 1_767_225_600.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def registry(seed: int = 7, clock: Clock | None = None) -> DeviceRegistry:
