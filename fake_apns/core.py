@@ -12,8 +12,7 @@ and environment come from the certificate.
 from __future__ import annotations
 
 import random
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import checks
@@ -55,21 +54,12 @@ class ConnectionState:
     certificate_problem: tuple[Reason, str] | None = None  # why that certificate cannot push at all
     goaway: Reason | None = None  # set when the core wants the connection refused at once
     verified: _Verified | None = None
+    # (apns-topic, push type, key id) already found to fit and allowed, under KeyRing generation:
+    # the pushes on one connection nearly always repeat the same few.
+    allowed_topics: dict[tuple[str, PushType, str], int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Headers:
-    push_type: PushType
-    priority: int
-    expiration: int | None
-    topic: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Credentials:
-    team_id: str
-    key_id: str
-    certificate: ProviderIdentity | None
+_MAX_ALLOWED_TOPICS = 256  # per connection: a client cycling through topics only loses the shortcut
 
 
 class ApnsCore:
@@ -179,17 +169,17 @@ class ApnsCore:
             team_id, key_id = self._check_auth(request, environment, connection, now)
         else:
             team_id, key_id = identity.team_id, ""
-        headers = self._check_headers(request, _Credentials(team_id=team_id, key_id=key_id, certificate=identity))
-        payload = checks.payload(request.body, headers.push_type, self.malformed_payload_reason)
+        push_type, priority, expiration, topic = self._check_headers(request, connection, key_id, identity)
+        payload = checks.payload(request.body, push_type, self.malformed_payload_reason)
         forced = self.faults.take(token)
         if forced is not None:
             raise Rejection(forced, detail="injected fault")
-        self.devices.require_active(token, topic=headers.topic, environment=environment)
+        self.devices.require_active(token, topic=topic, environment=environment)
         return PushAccepted(
             at=now, environment=environment, apns_id=apns_id,
             apns_unique_id=self._uuid() if environment is Environment.SANDBOX else None,
-            token=token.lower(), topic=headers.topic, push_type=headers.push_type.value,
-            priority=headers.priority, expiration=headers.expiration, collapse_id=request.collapse_id,
+            token=token.lower(), topic=topic, push_type=push_type.value,
+            priority=priority, expiration=expiration, collapse_id=request.collapse_id,
             payload=payload, team_id=team_id, key_id=key_id, connection_id=connection.connection_id,
             certificate_serial=identity.serial if identity is not None else None)
 
@@ -247,7 +237,9 @@ class ApnsCore:
         connection.authorization, connection.token_changed_at = authorization, now
         connection.token_updates += 1
 
-    def _check_headers(self, request: ApnsRequest, credentials: _Credentials) -> _Headers:
+    def _check_headers(self, request: ApnsRequest, connection: ConnectionState, key_id: str,
+                       certificate: ProviderIdentity | None) -> tuple[PushType, int, int | None, str]:
+        """Push type, priority, expiration and topic, once each header passed its check."""
         checks.apns_id(request.apns_id)
         push_type = checks.push_type(request)
         priority = checks.priority(request.priority)
@@ -255,13 +247,24 @@ class ApnsCore:
             raise Rejection(Reason.BAD_PRIORITY, detail="background pushes must use apns-priority 5")
         expiration = checks.expiration(request.expiration)
         checks.collapse_id(request.collapse_id)
-        topic = checks.topic_fits(self._topic(request.topic, credentials.certificate), push_type)
-        if credentials.certificate is None:
-            self.keys.check_topic(credentials.key_id, topic)
-        elif topic not in credentials.certificate.topics:
+        if certificate is None:
+            return push_type, priority, expiration, self._token_topic(request.topic, push_type, key_id, connection)
+        topic = checks.topic_fits(self._topic(request.topic, certificate), push_type)
+        if topic not in certificate.topics:
             raise Rejection(Reason.TOPIC_DISALLOWED,
-                            detail=f"certificate covers {list(credentials.certificate.topics)}, not {topic!r}")
-        return _Headers(push_type=push_type, priority=priority, expiration=expiration, topic=topic)
+                            detail=f"certificate covers {list(certificate.topics)}, not {topic!r}")
+        return push_type, priority, expiration, topic
+
+    def _token_topic(self, topic: str | None, push_type: PushType, key_id: str, connection: ConnectionState) -> str:
+        allowed = connection.allowed_topics
+        if topic and allowed.get((topic, push_type, key_id)) == self.keys.generation:
+            return topic  # fits and allowed under these very keys: nothing to check again
+        topic = checks.topic_fits(topic, push_type)
+        self.keys.check_topic(key_id, topic)
+        if len(allowed) >= _MAX_ALLOWED_TOPICS:
+            allowed.clear()
+        allowed[(topic, push_type, key_id)] = self.keys.generation
+        return topic
 
     @staticmethod
     def _topic(topic: str | None, certificate: ProviderIdentity | None) -> str | None:
@@ -273,4 +276,11 @@ class ApnsCore:
         return certificate.bundle_id  # one topic: APNs defaults to the certificate's Subject UID
 
     def _uuid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        # str(uuid.UUID(int=bits, version=4)), without building the UUID: same bits, same text.
+        bits = self._rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+        h = f"{bits:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))  # the variant and version bits ...
+_UUID_SET = (0x8000 << 48) | (4 << 76)  # ... set to RFC 4122, version 4

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import h2.config
 import h2.connection
@@ -22,6 +22,8 @@ import h2.exceptions
 import h2.settings
 import hpack
 from h2.errors import ErrorCodes
+from hpack import HeaderTuple, HPACKDecodingError, OversizedHeaderListError
+from hpack.table import HeaderTable, table_entry_size
 
 from .core import ConnectionState
 from .models import (ApnsConnectionClosed, ApnsConnectionOpened, ApnsFaultInjected, ApnsGoAwaySent, ApnsRequest,
@@ -41,12 +43,107 @@ SETTINGS = {
     h2.settings.SettingCodes.MAX_FRAME_SIZE: 16384,
 }
 # Inbound header validation is ours (``malformed``): h2's would tear down the whole connection
-# for one malformed request, where RFC 9113 8.1.1 asks for a stream error.
+# for one malformed request, where RFC 9113 8.1.1 asks for a stream error. Outbound headers are
+# only ever ours (lower-case bytes), so h2 neither checks nor rewrites them.
 H2_CONFIG = h2.config.H2Configuration(client_side=False, header_encoding=None, validate_inbound_headers=False,
-                                      validate_outbound_headers=False)
+                                      validate_outbound_headers=False, normalize_outbound_headers=False)
 _STATUS_200 = (b":status", b"200")
 _JSON = (b"content-type", b"application/json")
 _GOAWAY_TAIL = 17  # h2 appends its GOAWAY last: 9-byte frame header + last stream id + error code
+_STATIC_EXACT = {entry: i for i, entry in enumerate(HeaderTable.STATIC_TABLE, 1)}
+_STATIC_NAME = {name: i for i, (name, _) in reversed(list(enumerate(HeaderTable.STATIC_TABLE, 1)))}
+
+
+def _hpack_int(value: int, prefix_bits: int, first: int) -> bytes:
+    limit = (1 << prefix_bits) - 1
+    if value < limit:
+        return bytes((first | value,))
+    out, value = bytearray((first | limit,)), value - limit
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+class _AnswerEncoder:
+    """HPACK for our answers (RFC 7541 §6): the static table or plain literals, never indexed.
+
+    Answers are a status and a fresh ``apns-id`` each: indexing them would only churn both
+    peers' dynamic tables, and Huffman would cost more to write and read than it saves on loopback.
+    h2 calls ``encode`` and sets ``header_table_size`` from the peer's SETTINGS.
+    """
+
+    def __init__(self) -> None:
+        self._table_size = 4096
+        self._updates: list[int] = []
+
+    @property
+    def header_table_size(self) -> int:
+        """The dynamic table size we signalled (always empty: nothing is ever added)."""
+        return self._table_size
+
+    @header_table_size.setter
+    def header_table_size(self, value: int) -> None:
+        if value != self._table_size:
+            self._table_size = value
+            self._updates.append(value)
+
+    def encode(self, headers: Sequence[tuple[bytes, bytes]], huffman: bool = False) -> bytes:
+        """One header block; owed table size updates first (§4.2)."""
+        out = [_hpack_int(size, 5, 0x20) for size in dict.fromkeys((min(self._updates), self._updates[-1]))] \
+            if self._updates else []
+        self._updates.clear()
+        for name, value in headers:
+            index = _STATIC_EXACT.get((name, value))
+            if index is not None:
+                out.append(_hpack_int(index, 7, 0x80))
+                continue
+            name_index = _STATIC_NAME.get(name, 0)
+            out.append(_hpack_int(name_index, 4, 0x00))  # literal without indexing
+            if not name_index:
+                out += (_hpack_int(len(name), 7, 0), name)
+            out += (_hpack_int(len(value), 7, 0), value)
+        return b"".join(out)
+
+
+class _RequestDecoder(hpack.Decoder):
+    """hpack's decoder with its commonest case inline: a field already in a table, sent as one byte.
+
+    A provider repeats the same headers on every push, so after its first request nearly every
+    field is that one byte. Everything else (and every error) is hpack's own code.
+    """
+
+    def decode(self, data: bytes, raw: bool = False) -> list[HeaderTuple]:  # type: ignore[override]
+        """One header block as hpack decodes it (``raw``: bytes, as h2 asks)."""
+        if not raw:
+            return list(super().decode(data, raw))
+        headers: list[HeaderTuple] = []
+        lookup, view = self.header_table.get_by_index, memoryview(data)
+        size, i, end = 0, 0, len(data)
+        while i < end:
+            first = data[i]
+            if 0x80 < first < 0xFF:  # indexed field, index in the prefix byte (RFC 7541 §6.1)
+                header, consumed = HeaderTuple(*lookup(first & 0x7F)), 1
+            elif first & 0x80:
+                header, consumed = self._decode_indexed(view[i:])
+            elif first & 0x40:
+                header, consumed = self._decode_literal_index(view[i:])
+            elif first & 0x20:
+                if headers:
+                    raise HPACKDecodingError("Table size update not at the start of the block")
+                i += self._update_encoding_context(view[i:])
+                continue
+            else:
+                header, consumed = self._decode_literal_no_index(view[i:])
+            headers.append(header)
+            size += table_entry_size(header[0], header[1])
+            if size > self.max_header_list_size:
+                raise OversizedHeaderListError(f"A header list larger than {self.max_header_list_size} "
+                                               "has been received")
+            i += consumed
+        self._assert_valid_table_size()
+        return headers  # bytes already: hpack's literal decoding copies out of the memoryview
 
 
 @dataclass(slots=True)
@@ -63,6 +160,9 @@ class ApnsConnection(asyncio.Protocol):
         self._core = server.core
         self._state = ConnectionState(connection_id=0)  # replaced once TLS is up and the peer is known
         self._conn = h2.connection.H2Connection(config=H2_CONFIG)
+        self._conn.encoder = _AnswerEncoder()  # type: ignore[assignment]
+        self._conn.decoder = _RequestDecoder()
+        self._conn.decoder.max_header_list_size = self._conn.DEFAULT_MAX_HEADER_LIST_SIZE
         self._conn.local_settings = h2.settings.Settings(client=False, initial_values=SETTINGS)
         self._transport: asyncio.Transport | None = None
         self._streams: dict[int, _Stream] = {}

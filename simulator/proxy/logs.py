@@ -75,9 +75,11 @@ class ProxyLog:
         self.sinks: list[Sink] = sinks or []
 
     def _emit(self, level: str, message: str, fields: dict[str, FieldValue]) -> None:
-        pairs = tuple((k, _text(v)) for k, v in fields.items())
+        pairs = tuple([(k, v if type(v) is str else _text(v)) for k, v in fields.items()])
         line = LogLine(at=self._clock(), component=self.component, level=level, message=message, fields=pairs)
         self._publish(line)
+        if not self.sinks:  # nothing formats the line: the bus event is the whole log
+            return
         for sink in list(self.sinks):
             try:
                 sink(line)

@@ -11,7 +11,9 @@ No I/O here.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Final
 
 DEFAULT_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # Go's DefBuckets
@@ -67,7 +69,7 @@ class Counter:
 
 @dataclass(slots=True)
 class _Buckets:
-    counts: list[int]
+    counts: list[int]  # observations per bucket, not cumulative (one more slot for +Inf)
     total: float = 0.0
     count: int = 0
 
@@ -86,10 +88,8 @@ class Histogram:
         """Record one observation."""
         data = self.series.get(labels)
         if data is None:
-            data = self.series[labels] = _Buckets(counts=[0] * len(self.buckets))
-        for i, bound in enumerate(self.buckets):
-            if value <= bound:
-                data.counts[i] += 1
+            data = self.series[labels] = _Buckets(counts=[0] * (len(self.buckets) + 1))
+        data.counts[bisect_left(self.buckets, value)] += 1  # the first bucket with value <= bound
         data.total += value
         data.count += 1
 
@@ -102,11 +102,11 @@ class Histogram:
         """Text-format lines."""
         if self.labelnames and not self.series:
             return []
-        series = self.series or {(): _Buckets(counts=[0] * len(self.buckets))}
+        series = self.series or {(): _Buckets(counts=[0] * (len(self.buckets) + 1))}
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
         for values in sorted(series):
             data = series[values]
-            for bound, n in zip((*self.buckets, math.inf), (*data.counts, data.count)):
+            for bound, n in zip((*self.buckets, math.inf), accumulate(data.counts)):  # `le` buckets are cumulative
                 lines.append(f"{self.name}_bucket{_labels(self.labelnames, values, (('le', _number(bound)),))} {n}")
             lines.append(f"{self.name}_sum{_labels(self.labelnames, values)} {_number(data.total)}")
             lines.append(f"{self.name}_count{_labels(self.labelnames, values)} {data.count}")

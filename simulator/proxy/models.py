@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
-from typing import Any, Final, Mapping
+from json.encoder import c_make_encoder, encode_basestring as c_encode_basestring  # type: ignore[attr-defined]
+from typing import Any, Callable, Final, Mapping, TypeVar
 
 from .errors import BadRequestBody
 
@@ -52,6 +53,7 @@ class FcmErrorCode(StrEnum):
 
 
 TRANSPORT_VOIP: Final = "voip"
+_Frozen = TypeVar("_Frozen")
 
 # --- encoding (Go json.Marshal) ------------------------------------------------------------
 
@@ -61,9 +63,25 @@ _GO_ESCAPES: Final = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _unserializable(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _encoder(sort_keys: bool) -> Callable[[object], str]:
+    # One encoder made once: json.dumps with options builds a JSONEncoder (and its C encoder)
+    # per call, which costs more than the encoding itself on a push-sized payload.
+    if c_make_encoder is None:  # no C accelerator: the pure-Python encoder, same output
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode
+    encode = c_make_encoder(None, _unserializable, c_encode_basestring, None, ":", ",", sort_keys, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE: Final = {False: _encoder(False), True: _encoder(True)}
+
+
 def marshal_like_go(value: object, *, sort_keys: bool = False) -> bytes:
     """Serialize ``value`` byte-for-byte as Go's ``json.Marshal`` would (use sort_keys for Go maps)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+    text = _ENCODE[sort_keys](value)
     if _GO_HTML_UNSAFE.search(text):
         text = _GO_HTML_UNSAFE.sub(lambda m: _GO_ESCAPES[m.group()], text)
     try:
@@ -238,15 +256,22 @@ def decode_like_go(body: bytes, struct: str, fields: Mapping[str, str]) -> dict[
         raise BadRequestBody(f"json: cannot unmarshal {_kind(value)} into Go value of type model.{struct}")
     out: dict[str, Any] = {}
     for key, raw in value:
-        name = key if key in fields else key.lower()  # Go matches keys case-insensitively
-        go_type = fields.get(name)
-        if go_type is None or raw is None:
+        go_type = fields.get(key)
+        if go_type is None:
+            key = key.lower()  # Go matches keys case-insensitively
+            go_type = fields.get(key)
+            if go_type is None:
+                continue
+        if go_type == "string" and type(raw) is str and raw.isascii():  # most fields: taken as they are
+            out[key] = raw
+            continue
+        if raw is None:
             continue
         try:
-            out[name] = _field_value(raw, go_type)
+            out[key] = _field_value(raw, go_type)
         except _Mismatch as m:
             raise BadRequestBody(f"json: cannot unmarshal {m.args[0]} into Go struct field "
-                                 f"{struct}.{name} of type {go_type}") from None
+                                 f"{struct}.{key} of type {go_type}") from None
     return out
 
 
@@ -301,13 +326,36 @@ class PushNotification:
     @classmethod
     def from_json(cls, body: bytes) -> PushNotification:
         """Decode a send_push body as the Go proxy does; raises BadRequestBody."""
-        return cls(**decode_like_go(body, "PushNotification", _NOTIFICATION_FIELDS))
+        return _build_notification(decode_like_go(body, "PushNotification", _NOTIFICATION_FIELDS))
 
     def to_json(self) -> bytes:
         """Encode as the Mattermost server sends it (empty ``omitempty`` fields left out)."""
         return marshal_like_go({key: value for key in _NOTIFICATION_FIELDS
                                 if (value := getattr(self, key)) or key in _NOTIFICATION_ALWAYS})
 
+
+def _slot_builder(cls: type[_Frozen]) -> Callable[[Mapping[str, Any]], _Frozen]:
+    """``lambda values: cls(**values)`` for a frozen slotted dataclass without ``__post_init__``,
+    setting each field through its slot descriptor.
+
+    A frozen dataclass's ``__init__`` sets every field with ``object.__setattr__``, which allocates a
+    method wrapper and an argument tuple each time: for a 26-field push, most of its decoding cost.
+    """
+    if hasattr(cls, "__post_init__") or any(f.default is MISSING for f in fields(cls)):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}: every field needs a plain default, and no __post_init__")
+    new = object.__new__
+    setters = tuple((f.name, f.default, cls.__dict__[f.name].__set__) for f in fields(cls))  # type: ignore[arg-type]
+
+    def build(values: Mapping[str, Any]) -> _Frozen:
+        obj = new(cls)
+        get = values.get
+        for name, default, setter in setters:
+            setter(obj, get(name, default))
+        return obj
+    return build
+
+
+_build_notification: Final = _slot_builder(PushNotification)
 
 _ACK_FIELDS: Final[Mapping[str, str]] = {
     "id": "string", "received_at": "int64", "platform": "string", "type": "string",

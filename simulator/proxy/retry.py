@@ -32,6 +32,9 @@ class Failure:
     code: str = ""  # FCM error code / canonical status, when the service answered
 
 
+_NO_TRY: Final = Failure(error=DEADLINE_EXCEEDED, retryable=True)  # when the budget allows no try at all
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy:
     """How long and how often one push may be tried."""
@@ -46,7 +49,7 @@ async def with_retries(attempt: Callable[[], Awaitable[T | Failure]], *, policy:
     """Run ``attempt`` under the policy; the first answer, or the last Failure."""
     deadline = timer.now() + policy.send_timeout
     wait = FIRST_BACKOFF
-    outcome: T | Failure = Failure(error=DEADLINE_EXCEEDED, retryable=True)
+    outcome: T | Failure = _NO_TRY
     for retry in range(policy.max_retries):
         budget = max(0.0, min(policy.retry_timeout, deadline - timer.now()))
         try:

@@ -9,6 +9,7 @@ the provider token's age and log stamps come from the world clock.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import ssl
 import time
@@ -29,6 +30,7 @@ from .retry import DEADLINE_EXCEEDED, Failure, RetryPolicy, with_retries
 from .timer import LoopTimer, Timer
 
 Sleep = Callable[[float], Awaitable[None]]
+_Fields = tuple[tuple[str, str], ...]
 
 TOKEN_TIMEOUT: Final = 3000.0  # sideshow/apns2 renews the provider token after 50 minutes
 PLATFORM: Final = "apple"
@@ -66,28 +68,31 @@ class ApnsSender:
         self._source, self._target = source, target
         self._conn: H2Connection | None = None
         self._connecting = asyncio.Lock()
-        self._token: tuple[float, str] | None = None
+        self._token: tuple[float, tuple[str, str]] | None = None  # when signed, the authorization header
+        self._shown_auth = _shown_auth(self._key)
+        # Per (topic, push type, priority, collapse id): the request headers after authorization, and
+        # what the hop shows of them. A sender's pushes share one or two of these.
+        self._fixed: dict[tuple[str, str, int, str | None], tuple[_Fields, _Fields]] = {}
 
     def use_provider_key(self, key: ProviderKey) -> None:
         """Sign with ``key`` from now on (a rotated or, in failure demos, a wrong key)."""
-        self._key, self._token = key, None
+        self._key, self._token, self._shown_auth = key, None, _shown_auth(key)
+        self._fixed.clear()
 
     @property
     def open_streams(self) -> int:
         """HTTP/2 streams open on the APNs connection right now (0 when idle or not connected)."""
         return self._conn.open_streams if self._conn is not None else 0
 
-    def _provider_token(self) -> str | None:
+    def _authorization(self) -> list[tuple[str, str]]:
         if self._key is None:
-            return None  # certificate auth: the TLS client certificate authenticates
+            return []  # certificate auth: the TLS client certificate authenticates
         now = self._clock()
         if self._token is None or now - self._token[0] >= TOKEN_TIMEOUT:
-            self._token = (now, self._key.token(now))
-        return self._token[1]
+            self._token = (now, ("authorization", f"bearer {self._key.token(now)}"))
+        return [self._token[1]]
 
     async def _connection(self) -> H2Connection:
-        if self._conn is not None and self._conn.is_open:  # the common case needs no lock
-            return self._conn
         async with self._connecting:
             if self._conn is None or not self._conn.is_open:
                 if self._conn is not None:
@@ -105,9 +110,9 @@ class ApnsSender:
         self.metrics.notifications.inc(PLATFORM, n.type, n.transport)
         message = build_apns(n, app_version=target.app_version, topic=self.settings.apple_push_topic)
         ids = Correlation(post_id=n.post_id, ack_id=n.ack_id)
-        outcome = await with_retries(lambda: self._try(n.device_id, message, ids), policy=self._policy,
-                                     timer=self._timer, log=self._log, failed_message="Failed to send apple push",
-                                     device_id=n.device_id)
+        attempt = functools.partial(self._try, n.device_id, message, ids)
+        outcome = await with_retries(attempt, policy=self._policy, timer=self._timer, log=self._log,
+                                     failed_message="Failed to send apple push", device_id=n.device_id)
         return self._conclude(n, outcome)
 
     def _conclude(self, n: PushNotification, outcome: H2Response | Failure) -> PushResponse:
@@ -118,16 +123,17 @@ class ApnsSender:
             return map_apns_result(None, None)
         reason = _reason(outcome)
         result = map_apns_result(outcome.status, reason)
-        res: dict[str, str | int] = {"ApnsID": outcome.header("apns-id") or "", "reason": reason or "", "code": outcome.status,
-               "type": n.type}
+        if result.status is PushStatus.OK:
+            self.metrics.sent(PLATFORM, n.type, n.transport, with_ack=bool(n.ack_id))
+            return result
+        res: dict[str, str | int] = {"ApnsID": outcome.header("apns-id") or "", "reason": reason or "",
+                                     "code": outcome.status, "type": n.type}
         if result.status is PushStatus.REMOVE:
             self._log.info("Failed to send apple push sending remove code res", **res)
             self.metrics.removed(PLATFORM, n.type, n.transport, reason or "")
-        elif result.status is PushStatus.FAIL:
+        else:
             self._log.error("Failed to send apple push with res", **res)
             self.metrics.failed(PLATFORM, n.type, n.transport, reason or "")
-        else:
-            self.metrics.sent(PLATFORM, n.type, n.transport, with_ack=bool(n.ack_id))
         return result
 
     async def _try(self, token: str, message: ApnsMessage, ids: Correlation) -> H2Response | Failure:
@@ -142,13 +148,14 @@ class ApnsSender:
             self.metrics.apns_duration.observe(elapsed)
 
     async def _attempt(self, token: str, message: ApnsMessage, ids: Correlation) -> H2Response:
-        bearer = self._provider_token()
-        headers = [("authorization", f"bearer {bearer}")] if bearer is not None else []
-        headers += message.headers()
+        headers = self._authorization()
+        headers += self._fixed_parts(message)[0]
         path = f"/3/device/{token}"
         started, at = time.perf_counter(), self._clock()
         try:
-            conn = await self._connection()
+            conn = self._conn
+            if conn is None or not conn.is_open:  # the common case takes no coroutine and no lock
+                conn = await self._connection()
             response = await conn.request("POST", path, headers, message.body)
         except TransportError as exc:
             self._hop(at, started, path, message, ids, f"no response: {exc}", False)
@@ -159,27 +166,37 @@ class ApnsSender:
         apns_id = response.header("apns-id") or ""
         reason = _reason(response)
         outcome = f"{response.status} apns-id={apns_id}" + (f" {reason}" if reason else "")
-        self._hop(at, started, path, message, ids.merged(Correlation(apns_id=apns_id)), outcome,
-                  response.status == 200)
+        ids = Correlation(post_id=ids.post_id, ack_id=ids.ack_id, apns_id=ids.apns_id or apns_id)  # ids.merged
+        self._hop(at, started, path, message, ids, outcome, response.status == 200)
         return response
 
     def _hop(self, at: float, started: float, path: str, message: ApnsMessage, ids: Correlation,
              outcome: str, ok: bool) -> None:
-        auth = (f"bearer <ES256 JWT kid={self._key.key_id} iss={self._key.team_id}>" if self._key is not None
-                else "<TLS client certificate>")
-        wire = (("apns-topic", message.topic), ("apns-push-type", message.push_type),
-                ("apns-priority", str(message.priority)), ("authorization", auth),
-                ("payload", summarize_body(message.body)))
+        wire = (*self._fixed_parts(message)[1], ("payload", summarize_body(message.body)))
         self._publish(HopAttempted(
             at=at, started=started, duration_ms=(time.perf_counter() - started) * 1000, source=self._source,
             target=self._target, protocol=Protocol.HTTP2_TLS, encrypted=True, operation=f"POST {path[:27]}…",
             wire=wire, outcome=outcome, ok=ok, ids=ids))
+
+    def _fixed_parts(self, message: ApnsMessage) -> tuple[_Fields, _Fields]:
+        key = (message.topic, message.push_type, message.priority, message.collapse_id)
+        parts = self._fixed.get(key)
+        if parts is None:
+            shown = (("apns-topic", message.topic), ("apns-push-type", message.push_type),
+                     ("apns-priority", str(message.priority)), ("authorization", self._shown_auth))
+            parts = self._fixed[key] = (tuple(message.headers()), shown)
+        return parts
 
     async def close(self) -> None:
         """Close the HTTP/2 connection."""
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+
+def _shown_auth(key: ProviderKey | None) -> str:
+    # What the hop shows for the authorization header: who signed, never the token itself.
+    return f"bearer <ES256 JWT kid={key.key_id} iss={key.team_id}>" if key is not None else "<TLS client certificate>"
 
 
 def _reason(response: H2Response) -> str | None:

@@ -52,7 +52,10 @@ class Throttle:
 
     def key(self, headers: Mapping[str, str]) -> str:
         """The bucket for a request with these headers (a case-insensitive mapping)."""
-        return "\n".join(headers.get(name, "").lower() for name in self._vary_by)
+        values = []
+        for name in self._vary_by:  # a loop, not a generator: this runs for every request
+            values.append(headers.get(name, "").lower())
+        return "\n".join(values)
 
     def check(self, key: str) -> ThrottleDecision:
         """Count one request for ``key`` and decide."""
