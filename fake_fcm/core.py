@@ -119,7 +119,7 @@ class FcmCore:
                                 f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.")
             project = self._authorize(request)
             fields, validate_only = parse_send_body(request.body)
-            message = interpret(fields)
+            message = interpret(fields, body_size=len(request.body))
             token = message.token
             fault = self.faults.take(token)
             if fault is not None and fault.error is not None:
@@ -209,9 +209,9 @@ class FcmCore:
                                    phone_id=registration.phone_id if registration else None,
                                    package=registration.package if registration else None)
         self.history.append(accepted)
-        events = [accepted] if validate_only else [accepted, *self.mailbox.route(accepted)]
+        events = (accepted,) if validate_only else (accepted, *self.mailbox.route(accepted))
         # The project in the URL matched a registered id or number exactly, so it needs no JSON escaping.
-        return Reply(status=200, body=b'{"name":"' + name.encode() + b'"}', events=tuple(events), delay=delay)
+        return Reply(status=200, body=b'{"name":"' + name.encode() + b'"}', events=events, delay=delay)
 
     def _reject(self, request: HttpRequest, rejection: Rejection, now: float, *, token: str | None,
                 injected: bool, delay: float) -> Reply:
@@ -224,7 +224,8 @@ class FcmCore:
 
     def _message_id(self, now: float) -> str:
         # Real ids look like 0:1500415314455276%31bd1c9631bd1c96; clients treat them as opaque.
-        return f"0:{int(now * 1_000_000)}%{self._rng.getrandbits(64):016x}"
+        # hex() of the bits with a 65th bit set, minus "0x1", is the zero-padded 16 digits, at half the cost of :016x.
+        return f"0:{int(now * 1_000_000)}%{hex(self._rng.getrandbits(64) | 1 << 64)[3:]}"
 
     @staticmethod
     def _path(request: HttpRequest) -> str:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from .codes import FcmError, LegacyError, OAuthError
-from .models import Api, Message, Priority
+from .models import Api, Message, Priority, slot_init
 
 
 class DropReason(StrEnum):
@@ -26,6 +26,7 @@ class DropReason(StrEnum):
     NO_ROUTE = "no_route"  # topic/condition message: the fake keeps no subscriptions
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccessTokenIssued:
     """The token endpoint granted an OAuth2 access token to a service account."""
@@ -38,6 +39,7 @@ class AccessTokenIssued:
     expires_at: float
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccessTokenRefused:
     """The token endpoint refused a grant (HTTP 400 ``error``/``error_description``)."""
@@ -48,6 +50,7 @@ class AccessTokenRefused:
     client_email: str | None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageAccepted:
     """FCM accepted a message (``name`` is what the sender got back)."""
@@ -73,6 +76,7 @@ class MessageAccepted:
         return self.message.priority
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageRejected:
     """FCM refused a message; ``http_status``/``status`` are what the sender saw."""
@@ -88,6 +92,7 @@ class MessageRejected:
     injected: bool = False
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageStored:
     """The phone was not reachable for this message: FCM keeps it until it is, or until TTL."""
@@ -99,6 +104,7 @@ class MessageStored:
     pending: int  # messages waiting for this phone, this one included
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageExpired:
     """A stored message's time to live ran out before its phone became reachable."""
@@ -110,6 +116,7 @@ class MessageExpired:
     sent_at: float
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDropped:
     """FCM discarded a message for ``reason``."""
@@ -121,6 +128,7 @@ class MessageDropped:
     reason: DropReason
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDelivered:
     """FCM handed a message to the phone's OS (the in-process channel to the app)."""
@@ -138,6 +146,7 @@ class MessageDelivered:
     sent_at: float
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeletedMessagesNotified:
     """The app was told FCM deleted pending messages (Android ``onDeletedMessages``)."""
@@ -149,6 +158,7 @@ class DeletedMessagesNotified:
     count: int
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionDropped:
     """An injected fault: FCM closed the connection without answering (nothing was processed)."""

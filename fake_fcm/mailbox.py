@@ -89,13 +89,14 @@ class Mailbox:
     def route(self, accepted: MessageAccepted) -> list[object]:
         """What happens to a freshly accepted message."""
         now = self._clock()
-        if accepted.phone_id is None or accepted.package is None or accepted.token is None:
+        phone_id, package, token = accepted.phone_id, accepted.package, accepted.message.token
+        if phone_id is None or package is None or token is None:
             return [MessageDropped(at=now, message_id=accepted.message_id, phone_id=None,
-                                   token=accepted.token, reason=DropReason.NO_ROUTE)]
-        state = self.reachability.connectivity(accepted.phone_id)
-        if state is Connectivity.ONLINE and accepted.phone_id not in self._boxes:  # the hot path: nothing waits
-            return [self._delivered(accepted.message_id, accepted.project_id, accepted.phone_id, accepted.token,
-                                    accepted.package, accepted.message, now, now)]
+                                   token=token, reason=DropReason.NO_ROUTE)]
+        state = self.reachability.connectivity(phone_id)
+        if state is Connectivity.ONLINE and phone_id not in self._boxes:  # the hot path: nothing waits
+            return [self._delivered(accepted.message_id, accepted.project_id, phone_id, token, package,
+                                    accepted.message, now, now)]
         item = PendingMessage(message_id=accepted.message_id, project_id=accepted.project_id,
                               phone_id=accepted.phone_id, token=accepted.token, package=accepted.package,
                               message=accepted.message, sent_at=now, expires_at=now + accepted.message.ttl)

@@ -239,11 +239,9 @@ class Registry:
 
     def resolve(self, token: str, *, project: Project, package: str | None) -> Registration | TokenProblem:
         """The registration ``project`` may send to, or why it may not."""
-        if not _TOKEN.fullmatch(token):
-            return TokenProblem.MALFORMED
         record = self._tokens.get(token)
-        if record is None:
-            return TokenProblem.UNKNOWN
+        if record is None:  # every token this registry issued is well-formed, so only a miss needs the shape check
+            return TokenProblem.UNKNOWN if _TOKEN.fullmatch(token) else TokenProblem.MALFORMED
         if record.project_id != project.project_id:
             return TokenProblem.OTHER_SENDER
         if not record.active:

@@ -20,6 +20,18 @@ _DURATION = re.compile(r"(-)?(\d+)(?:\.(\d{1,9}))?s")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
 _INT32 = re.compile(r"-?\d{1,10}")
 _PREFIX = "type.googleapis.com/google.firebase.fcm.v1."
+_DECODER = json.JSONDecoder()
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text)``, by way of the C scanner alone when ``text`` is one bare JSON value."""
+    try:
+        value, end = _DECODER.scan_once(text, 0)
+        if end == len(text):
+            return value
+    except StopIteration:  # leading whitespace, or not JSON at all: let the full decoder say which
+        pass
+    return _DECODER.decode(text)  # trailing whitespace or extra data too; a BOM fails here as in json.loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +40,7 @@ class Scalar:
 
     type_name: str
     accepts: Callable[[Any], bool]
+    exact: type | None = None  # a JSON value of exactly this type always fits (lets Msg.walk skip the call)
 
     def walk(self, value: Any, path: str) -> Any:
         """``value`` if it fits, else the front end's "Invalid value" refusal."""
@@ -45,9 +58,11 @@ class Enum:
 
     def walk(self, value: Any, path: str) -> str:
         """The canonical (upper-case) name for ``value``."""
-        if isinstance(value, str) and value.upper() in self.values:
-            return value.upper()
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(self.values):
+        if isinstance(value, str):
+            name = value.upper()
+            if name in self.values:
+                return name
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(self.values):
             return self.values[value]
         raise _invalid(path, self.type_name, value)
 
@@ -75,9 +90,11 @@ class StringMap:
         """The map itself once every value is a string (keys are strings in JSON anyway)."""
         if type(value) is not dict:
             raise _invalid(path, self.type_name, value)
-        if not set(map(type, value.values())) <= {str}:  # the common case stays in C
+        try:
+            "".join(value.values())  # the cheapest all-strings test there is: one C loop, no per-item call
+        except TypeError:
             index, bad = next((i, v) for i, v in enumerate(value.values()) if not isinstance(v, str))
-            raise _invalid(f"{path}[{index}].value", "TYPE_STRING", bad)
+            raise _invalid(f"{path}[{index}].value", "TYPE_STRING", bad) from None
         return value
 
 
@@ -99,32 +116,36 @@ class Msg:
     type_name: str
     fields: dict[str, Kind]
     oneof: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    aliases: dict[str, str] = field(default_factory=dict)
+    # JSON name (snake_case or lowerCamelCase) -> (field name, kind, exact leaf type or None): one dict hit per key.
+    plan: dict[str, tuple[str, Kind, type | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in self.fields:
-            self.aliases[name] = name
-            self.aliases[camel(name)] = name
+        for name, kind in self.fields.items():
+            entry = (name, kind, kind.exact if type(kind) is Scalar else None)
+            self.plan[name] = self.plan[camel(name)] = entry
 
     def walk(self, value: Any, path: str) -> dict[str, Any]:
         """A copy with snake_case keys and walked values; nulls dropped."""
         if type(value) is not dict:
             raise _invalid(path, self.type_name, value)
         out: dict[str, Any] = {}
-        aliases, fields = self.aliases, self.fields
+        plan = self.plan
         for key, item in value.items():
-            name = aliases.get(key)
-            if name is None:
+            entry = plan.get(key)
+            if entry is None:
                 raise _unknown(key, path)
+            name, kind, exact = entry
+            if type(item) is exact:  # a plain string or bool leaf: no call, no path string
+                out[name] = item
+                continue
             if item is None:  # proto3 JSON: null means "not set"
                 continue
-            kind = fields[name]
             if type(item) is list and type(kind) is not Repeated:
                 raise _unknown(key, path, "Proto field is not repeating, cannot start list.")
             out[name] = kind.walk(item, f"{path}.{name}" if path else name)
         for group, members in self.oneof:
-            present = [m for m in members if m in out]
-            if len(present) > 1:
+            if len(out.keys() & members) > 1:
+                present = [m for m in members if m in out]
                 raise Rejection.payload(f"Invalid value at '{path}' (oneof), oneof field '{group}' is already set. "
                                         f"Cannot set '{camel(present[1])}'", path)
         return out
@@ -157,8 +178,8 @@ def _number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-STRING = Scalar("TYPE_STRING", lambda v: isinstance(v, str))
-BOOL = Scalar("TYPE_BOOL", lambda v: isinstance(v, bool))
+STRING = Scalar("TYPE_STRING", lambda v: isinstance(v, str), str)
+BOOL = Scalar("TYPE_BOOL", lambda v: isinstance(v, bool), bool)
 INT32 = Scalar("TYPE_INT32", _int32)
 FLOAT = Scalar("TYPE_FLOAT", _number)
 DURATION = Scalar("type.googleapis.com/google.protobuf.Duration",
@@ -237,11 +258,17 @@ def _unknown(name: str, path: str, why: str = "Cannot find field.") -> Rejection
 def parse_send_body(body: bytes) -> tuple[dict[str, Any], bool]:
     """The send request's ``message`` (snake_case keys) and ``validate_only``; raises ``Rejection``."""
     try:
-        document = json.loads(body.decode("utf-8"))  # Google reads UTF-8 only; skips json's encoding sniffing
-    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
+        text = body.decode("utf-8")  # Google reads UTF-8 only; skips json's encoding sniffing
+        document = _loads(text)
+        if "\\ud" in text or "\\uD" in text:  # an escaped surrogate: proto strings are UTF-8, a lone one is not
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8 (a lone surrogate too), absurd nesting
         raise Rejection.payload("Invalid JSON payload received. Unexpected token.") from None
     if not isinstance(document, dict):
         raise Rejection.payload('Invalid JSON payload received. Unknown name "": Root element must be a message.')
+    message = document.get("message")
+    if len(document) == 1 and type(message) is dict:  # the usual {"message": {...}}: what the walk below would do
+        return MESSAGE.walk(message, "message"), False
     request = SEND_REQUEST.walk(document, "")
     return request.get("message", {}), bool(request.get("validate_only", False))
 

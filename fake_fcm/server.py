@@ -13,9 +13,9 @@ import json
 import logging
 import ssl
 from types import TracebackType
-from typing import Callable, Self
+from typing import Awaitable, Callable, Self
 
-from aiohttp import StreamReader, web
+from aiohttp import StreamReader, hdrs, web
 
 from .codes import Status
 from .core import FcmCore
@@ -38,6 +38,7 @@ class _ContentTypes(dict[str, dict[str, str]]):
 
 
 _CONTENT_TYPE = _ContentTypes()
+_DELIVERIES = (MessageDelivered, DeletedMessagesNotified)  # what also goes to the ``deliver`` hook
 
 
 async def _read_body(stream: StreamReader) -> bytes:
@@ -46,6 +47,34 @@ async def _read_body(stream: StreamReader) -> bytes:
     while not stream.is_eof() and len(body) <= MAX_BODY_BYTES:
         body += await stream.readany()
     return body
+
+
+def _parse_arrived(request: web.Request, project: str) -> HttpRequest | None:
+    """The request, if its whole body has arrived with the headers (nearly always); else None."""
+    stream = request.content
+    return _request(request, stream.read_nowait(-1), project) if stream.is_eof() else None
+
+
+async def _parse(request: web.Request, project: str) -> HttpRequest:
+    """The request once its body has arrived (at most MAX_BODY_BYTES + 1 of it is read)."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:  # refused unread
+        return _request(request, b"", project, oversized=True)
+    return _request(request, await _read_body(request.content), project)
+
+
+def _request(request: web.Request, body: bytes, project: str, *, oversized: bool = False) -> HttpRequest:
+    if len(body) > MAX_BODY_BYTES:  # a chunked body with no Content-Length
+        body, oversized = b"", True
+    headers = request.headers
+    return HttpRequest(body=body, authorization=headers.get(hdrs.AUTHORIZATION),
+                       content_type=headers.get(hdrs.CONTENT_TYPE), path_project=project, oversized=oversized)
+
+
+def _headers(reply: Reply) -> dict[str, str]:
+    if reply.headers:
+        return {"Content-Type": reply.content_type, **dict(reply.headers)}
+    return _CONTENT_TYPE[reply.content_type]
 
 
 def _envelope(status: Status, message: str) -> web.Response:
@@ -90,9 +119,12 @@ class FakeFcm:
 
     async def __aenter__(self) -> Self:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
-        app.router.add_post("/token", self._token)
-        app.router.add_post(SEND_PATH, self._send)
-        app.router.add_post("/fcm/send", self._legacy)
+        app.router.add_post("/token", self._endpoint("token"))
+        for project in self.core.registry.projects():  # exact paths are aiohttp's cheapest match
+            for name in (project.project_id, project.number):
+                app.router.add_post(SEND_PATH.format(project=name), self._endpoint("send", name))
+        app.router.add_post(SEND_PATH, self._endpoint("send"))  # projects added later, and unknown ones
+        app.router.add_post("/fcm/send", self._endpoint("legacy_send"))
         app.router.add_route("*", "/{anything:.*}", self._not_found)  # last: whatever matched nothing above
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
@@ -132,42 +164,32 @@ class FakeFcm:
         return len(expired)
 
     # -- handlers ----------------------------------------------------------------------------
-    async def _token(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, self.core.token)
+    def _endpoint(self, decide: str, path_project: str | None = None
+                  ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The handler that parses a request, asks ``core.<decide>`` and renders its reply."""
+        async def serve(request: web.Request) -> web.StreamResponse:
+            project = request.match_info.get("project", "") if path_project is None else path_project
+            try:
+                # The whole body has nearly always arrived with the headers: then no await is needed.
+                parsed = _parse_arrived(request, project) or await _parse(request, project)
+                reply: Reply = getattr(self.core, decide)(parsed)  # looked up per request: tests swap it
+            except Exception as exc:  # our bug: record it for the harness, answer like Google's 500
+                log.debug("fake FCM handler failed on %s", request.path, exc_info=True)
+                self.errors.append(exc)
+                return _envelope(Status.INTERNAL, "Internal error encountered.")
+            self._dispatch(reply.events)
+            if reply.delay > 0 or reply.drop:
+                return await self._answer_late(request, reply)
+            headers = _headers(reply) if reply.headers else _CONTENT_TYPE[reply.content_type]
+            return web.Response(status=reply.status, body=reply.body, headers=headers)
 
-    async def _send(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, self.core.send, request.match_info["project"])
-
-    async def _legacy(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(request, self.core.legacy_send)
+        return serve
 
     async def _not_found(self, request: web.Request) -> web.StreamResponse:
         return _envelope(Status.NOT_FOUND, f"The requested URL {request.path} was not found on this server.")
 
-    async def _serve(self, request: web.Request, decide: Callable[[HttpRequest], Reply],
-                     project: str = "") -> web.StreamResponse:
-        try:
-            reply = decide(await self._parse(request, project))
-        except Exception as exc:  # our bug: record it for the harness, answer like Google's 500
-            log.debug("fake FCM handler failed on %s", request.path, exc_info=True)
-            self.errors.append(exc)
-            return _envelope(Status.INTERNAL, "Internal error encountered.")
-        return await self._answer(request, reply)
-
     # -- plumbing ----------------------------------------------------------------------------
-    @staticmethod
-    async def _parse(request: web.Request, project: str = "") -> HttpRequest:
-        length = request.content_length
-        oversized = length is not None and length > MAX_BODY_BYTES
-        body = b"" if oversized else await _read_body(request.content)
-        if len(body) > MAX_BODY_BYTES:  # a chunked body with no Content-Length
-            body, oversized = b"", True
-        headers = request.headers
-        return HttpRequest(body=body, authorization=headers.get("Authorization"),
-                           content_type=headers.get("Content-Type"), path_project=project, oversized=oversized)
-
-    async def _answer(self, request: web.Request, reply: Reply) -> web.StreamResponse:
-        self._dispatch(reply.events)
+    async def _answer_late(self, request: web.Request, reply: Reply) -> web.StreamResponse:
         if reply.delay > 0:
             await asyncio.sleep(reply.delay)  # injected latency, not synchronisation
         if reply.drop:
@@ -176,18 +198,19 @@ class FakeFcm:
             # Writing to the aborted transport raises ConnectionError, which aiohttp treats as
             # "client went away": no response, no error log.
             return web.Response(status=500)
-        headers = {"Content-Type": reply.content_type, **dict(reply.headers)} if reply.headers else \
-            _CONTENT_TYPE[reply.content_type]
-        return web.Response(status=reply.status, body=reply.body, headers=headers)
+        return web.Response(status=reply.status, body=reply.body, headers=_headers(reply))
 
     def _dispatch(self, events: tuple[object, ...] | list[object]) -> int:
         delivered = 0
         for event in events:
-            self._emit(event)
-            if isinstance(event, MessageDelivered | DeletedMessagesNotified):
-                delivered += isinstance(event, MessageDelivered)
+            try:
+                self._publish(event)
+            except Exception as exc:
+                self.errors.append(exc)
+            if isinstance(event, _DELIVERIES):
+                delivered += type(event) is MessageDelivered
                 try:
-                    self._deliver(event)
+                    self._deliver(event)  # type: ignore[arg-type]
                 except Exception as exc:  # the phone side failed: keep serving, let the harness see it
                     self.errors.append(exc)
         return delivered

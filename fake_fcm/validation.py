@@ -23,6 +23,10 @@ RESERVED_DATA_PREFIXES = ("google", "gcm")  # covers "google." / "gcm." and the 
 
 _RESERVED = re.compile("(?:" + "|".join(sorted(RESERVED_DATA_KEYS)) + r")\Z|" + "|".join(RESERVED_DATA_PREFIXES),
                        re.IGNORECASE)
+# Reserved keys as they look in "\n".join(keys) framed by newlines, lower-cased: one substring
+# search each finds a candidate among all keys (a key holding a newline can fake one, so a hit is
+# confirmed key by key; a miss is final).
+_NEEDLES = tuple(f"\n{key}\n" for key in sorted(RESERVED_DATA_KEYS)) + tuple(f"\n{p}" for p in RESERVED_DATA_PREFIXES)
 _EMPTY: dict[str, Any] = {}
 _PRIORITY = {"NORMAL": Priority.NORMAL, "HIGH": Priority.HIGH}  # the schema canonicalised the enum name
 _TOPIC = re.compile(r"[a-zA-Z0-9\-_.~%]{1,900}")
@@ -30,20 +34,34 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _CONDITION_TOKEN = re.compile(r"\s*(?:(&&|\|\|)|(!)|(\()|(\))|(['\"])([^'\"]*)\5\s+in\s+topics\b)")
 
 
-def interpret(fields: dict[str, Any]) -> Message:
-    """The ``Message`` FCM makes of a schema-checked message; raises ``Rejection``."""
-    token, topic, condition = _target(fields)
+def interpret(fields: dict[str, Any], body_size: int | None = None) -> Message:
+    """The ``Message`` FCM makes of a schema-checked message; raises ``Rejection``.
+
+    ``body_size`` (the raw request's length) bounds the payload size, so at or under the limit the
+    count is skipped: every string counted is its own part of the body, and decoding JSON never
+    makes a string longer in UTF-8.
+    """
+    token = fields.get("token")
+    topic = condition = None
+    if token is None:
+        token, topic, condition = _target(fields)
     android: dict[str, Any] = fields.get("android", _EMPTY)
     data: dict[str, str] = fields.get("data", _EMPTY)
     _check_data_keys(data, "message.data")
     if "data" in android:  # android.data replaces message.data (F-disc)
         data = android["data"]
         _check_data_keys(data, "message.android.data")
-    notification = _notification(fields.get("notification"), android.get("notification"))
+    notification = None
+    if "notification" in fields or "notification" in android:
+        notification = _notification(fields.get("notification"), android.get("notification"))
     if "webpush" in fields:
         _check_webpush(fields["webpush"])
     ttl = _ttl(android["ttl"]) if "ttl" in android else MAX_TTL
-    _check_size(data, notification, topic_like=token is None)
+    limit = MAX_PAYLOAD_BYTES if token is not None else MAX_TOPIC_PAYLOAD_BYTES
+    if (body_size is None or body_size > limit) and payload_size(data, notification) > limit:
+        # Observed: a bare "invalid argument" with no details at all.
+        raise Rejection(Status.INVALID_ARGUMENT, FcmError.INVALID_ARGUMENT.default_message,
+                        error_code=FcmError.INVALID_ARGUMENT)
     raw_priority = android.get("priority")
     priority = _PRIORITY[raw_priority] if raw_priority else (
         Priority.HIGH if notification else Priority.NORMAL)  # FCM's defaults (F-prio)
@@ -149,9 +167,21 @@ def is_reserved_key(key: str) -> bool:
 
 
 def _check_data_keys(data: dict[str, str], path: str) -> None:
-    if data and ("" in data or any(map(_RESERVED.match, data))):  # the common case stays in C
-        key = next(k for k in data if is_reserved_key(k))
-        raise Rejection.fcm(FcmError.INVALID_ARGUMENT, f"Invalid data message key: {key!r} is reserved.", field=path)
+    if data and ("" in data or _may_hold_reserved("\n".join(data))):
+        key = next((k for k in data if is_reserved_key(k)), None)
+        if key is not None:
+            raise Rejection.fcm(FcmError.INVALID_ARGUMENT, f"Invalid data message key: {key!r} is reserved.",
+                                field=path)
+
+
+def _may_hold_reserved(keys: str) -> bool:
+    if not keys.isascii():  # re.IGNORECASE folds more than str.lower() does (KELVIN SIGN, long s)
+        return True
+    framed = f"\n{keys.lower()}\n"
+    for needle in _NEEDLES:
+        if needle in framed:
+            return True
+    return False
 
 
 def _ttl(raw: str) -> float:
@@ -169,12 +199,5 @@ def payload_size(data: dict[str, str], notification: dict[str, Any] | None) -> i
     if notification:
         parts += [v for k, v in notification.items() if k in ("title", "body") and isinstance(v, str)]
     text = "".join(parts)
-    return len(text) if text.isascii() else len(text.encode())
-
-
-def _check_size(data: dict[str, str], notification: dict[str, Any] | None, *, topic_like: bool) -> None:
-    limit = MAX_TOPIC_PAYLOAD_BYTES if topic_like else MAX_PAYLOAD_BYTES
-    if payload_size(data, notification) > limit:
-        # Observed: a bare "invalid argument" with no details at all.
-        raise Rejection(Status.INVALID_ARGUMENT, FcmError.INVALID_ARGUMENT.default_message,
-                        error_code=FcmError.INVALID_ARGUMENT)
+    # surrogatepass: a lone surrogate (legal as a JSON escape) counts its 3 bytes instead of raising.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
