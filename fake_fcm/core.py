@@ -21,12 +21,14 @@ from .events import AccessTokenIssued, AccessTokenRefused, ConnectionDropped, Me
 from .faults import FaultKind, Faults
 from .legacy import LegacyApi
 from .mailbox import EVIDENCE_LIMIT, Mailbox, Reachability
-from .models import MAX_BODY_BYTES, Api, HttpRequest, LegacyMode, Message, Reply
+from .models import MAX_BODY_BYTES, Api, HttpRequest, LegacyMode, Message, Reply, slot_builder
 from .registry import Project, Registration, Registry, TokenProblem
 from .history import History
 from .schema import parse_send_body, peek_token
 from .validation import interpret
 
+_new_accepted = slot_builder(MessageAccepted)  # the hot path's constructors
+_new_reply = slot_builder(Reply)
 SEND_METHOD = {"method": "google.firebase.fcm.v1.FcmService.SendMessage", "service": "fcm.googleapis.com"}
 _AUTH_HINT = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
               "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
@@ -204,14 +206,14 @@ class FcmCore:
                 validate_only: bool, now: float, delay: float) -> Reply:
         message_id = "fake_message_id" if validate_only else self._message_id(now)
         name = f"projects/{request.path_project}/messages/{message_id}"
-        accepted = MessageAccepted(at=now, api=Api.V1, project_id=request.path_project, message_id=message_id,
-                                   name=name, validate_only=validate_only, message=message,
-                                   phone_id=registration.phone_id if registration else None,
-                                   package=registration.package if registration else None)
+        accepted = _new_accepted(at=now, api=Api.V1, project_id=request.path_project, message_id=message_id,
+                                 name=name, validate_only=validate_only, message=message,
+                                 phone_id=registration.phone_id if registration else None,
+                                 package=registration.package if registration else None)
         self.history.append(accepted)
         events = (accepted,) if validate_only else (accepted, *self.mailbox.route(accepted))
         # The project in the URL matched a registered id or number exactly, so it needs no JSON escaping.
-        return Reply(status=200, body=b'{"name":"' + name.encode() + b'"}', events=events, delay=delay)
+        return _new_reply(status=200, body=b'{"name":"' + name.encode() + b'"}', events=events, delay=delay)
 
     def _reject(self, request: HttpRequest, rejection: Rejection, now: float, *, token: str | None,
                 injected: bool, delay: float) -> Reply:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from .codes import FcmError, LegacyError, OAuthError
-from .models import Api, Message, Priority, slot_init
+from .models import Api, Message, Priority
 
 
 class DropReason(StrEnum):
@@ -26,7 +26,6 @@ class DropReason(StrEnum):
     NO_ROUTE = "no_route"  # topic/condition message: the fake keeps no subscriptions
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccessTokenIssued:
     """The token endpoint granted an OAuth2 access token to a service account."""
@@ -39,7 +38,6 @@ class AccessTokenIssued:
     expires_at: float
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccessTokenRefused:
     """The token endpoint refused a grant (HTTP 400 ``error``/``error_description``)."""
@@ -50,7 +48,6 @@ class AccessTokenRefused:
     client_email: str | None
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageAccepted:
     """FCM accepted a message (``name`` is what the sender got back)."""
@@ -76,7 +73,6 @@ class MessageAccepted:
         return self.message.priority
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageRejected:
     """FCM refused a message; ``http_status``/``status`` are what the sender saw."""
@@ -92,7 +88,6 @@ class MessageRejected:
     injected: bool = False
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageStored:
     """The phone was not reachable for this message: FCM keeps it until it is, or until TTL."""
@@ -104,7 +99,6 @@ class MessageStored:
     pending: int  # messages waiting for this phone, this one included
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageExpired:
     """A stored message's time to live ran out before its phone became reachable."""
@@ -116,7 +110,6 @@ class MessageExpired:
     sent_at: float
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDropped:
     """FCM discarded a message for ``reason``."""
@@ -128,7 +121,6 @@ class MessageDropped:
     reason: DropReason
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDelivered:
     """FCM handed a message to the phone's OS (the in-process channel to the app)."""
@@ -146,7 +138,6 @@ class MessageDelivered:
     sent_at: float
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeletedMessagesNotified:
     """The app was told FCM deleted pending messages (Android ``onDeletedMessages``)."""
@@ -158,7 +149,6 @@ class DeletedMessagesNotified:
     count: int
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionDropped:
     """An injected fault: FCM closed the connection without answering (nothing was processed)."""

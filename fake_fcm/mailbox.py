@@ -20,11 +20,12 @@ from typing import Callable, Protocol
 
 from .events import (DeletedMessagesNotified, DropReason, MessageAccepted, MessageDelivered, MessageDropped,
                      MessageExpired, MessageStored)
-from .models import Message, Priority
+from .models import Message, Priority, slot_builder
 
 MAX_PENDING = 100
 MAX_COLLAPSE_KEYS = 4
 EVIDENCE_LIMIT = 10_000
+_new_delivered = slot_builder(MessageDelivered)  # the hot path's constructor
 
 
 class Connectivity(StrEnum):
@@ -97,9 +98,9 @@ class Mailbox:
         if state is Connectivity.ONLINE and phone_id not in self._boxes:  # the hot path: nothing waits
             return [self._delivered(accepted.message_id, accepted.project_id, phone_id, token, package,
                                     accepted.message, now, now)]
-        item = PendingMessage(message_id=accepted.message_id, project_id=accepted.project_id,
-                              phone_id=accepted.phone_id, token=accepted.token, package=accepted.package,
-                              message=accepted.message, sent_at=now, expires_at=now + accepted.message.ttl)
+        item = PendingMessage(message_id=accepted.message_id, project_id=accepted.project_id, phone_id=phone_id,
+                              token=token, package=package, message=accepted.message, sent_at=now,
+                              expires_at=now + accepted.message.ttl)
         events = self._expire_box(item.phone_id, now)
         if state is Connectivity.ONLINE:
             events += self._flush_box(item.phone_id, state, now)
@@ -151,10 +152,10 @@ class Mailbox:
         if not self._is_live(token):
             return MessageDropped(at=now, message_id=message_id, phone_id=phone_id, token=token,
                                   reason=DropReason.UNREGISTERED)
-        delivered = MessageDelivered(at=now, message_id=message_id, phone_id=phone_id, token=token, package=package,
-                                     project_id=project_id, priority=message.priority,
-                                     collapse_key=message.collapse_key, data=message.data,
-                                     notification=message.notification, sent_at=sent_at)
+        delivered = _new_delivered(at=now, message_id=message_id, phone_id=phone_id, token=token, package=package,
+                                   project_id=project_id, priority=message.priority,
+                                   collapse_key=message.collapse_key, data=message.data,
+                                   notification=message.notification, sent_at=sent_at)
         self.delivered.append(delivered)
         return delivered
 

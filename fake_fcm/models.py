@@ -11,16 +11,16 @@ import dataclasses
 import json
 from dataclasses import MISSING, dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 MAX_TTL = 2_419_200.0  # 28 days: FCM's default and maximum time to live (F-disc)
 MAX_BODY_BYTES = 1 << 20  # larger request bodies are refused unread
 
-T = TypeVar("T", bound=type)
+T = TypeVar("T")
 
 
 class _Factory:
-    """Stands for "use the field's default factory" in a ``slot_init`` signature."""
+    """Stands for "use the field's default factory" in a ``slot_builder`` signature."""
 
     def __repr__(self) -> str:
         return "<factory>"
@@ -29,15 +29,16 @@ class _Factory:
 _FACTORY = _Factory()
 
 
-def slot_init(cls: T) -> T:
-    """Give a frozen slots dataclass an ``__init__`` that stores through its slot descriptors."""
-    # The generated frozen __init__ calls object.__setattr__ per field, which looks the name up on
-    # the type again each time: about 1.5x the cost of a descriptor's __set__. Five of these objects
-    # are built per v1 send, so it shows. Same signature, defaults and frozenness as before.
-    fields = dataclasses.fields(cls)
+def slot_builder(cls: type[T]) -> Callable[..., T]:
+    """A stand-in for ``cls(**fields)`` on hot paths: same keywords, defaults and result, cheaper."""
+    # cls(...) goes through type.__call__, which packs the keywords into a dict for __init__, and a
+    # frozen __init__ stores each field with object.__setattr__, which looks the name up on the type
+    # again. This function takes the keywords directly and stores through the slot descriptors:
+    # about 30% less per object, and a v1 send builds five.
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if hasattr(cls, "__post_init__") or not all(f.init and f.kw_only for f in fields) or "__slots__" not in vars(cls):
-        raise TypeError(f"slot_init needs a kw_only slots dataclass without __post_init__: {cls.__name__}")
-    scope: dict[str, Any] = {"FACTORY": _FACTORY}
+        raise TypeError(f"slot_builder needs a kw_only slots dataclass without __post_init__: {cls.__name__}")
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "FACTORY": _FACTORY}
     params: list[str] = []
     body: list[str] = []
     for f in fields:
@@ -53,12 +54,10 @@ def slot_init(cls: T) -> T:
         else:
             params.append(f.name)
         body.append(f" set_{f.name}(self, {value})\n")
-    exec(f"def __init__(self, *, {', '.join(params)}) -> None:\n{''.join(body)}", scope)
-    init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
-    setattr(cls, "__init__", init)
-    return cls
+    exec(f"def build(*, {', '.join(params)}):\n self = new(cls)\n{''.join(body)} return self\n", scope)
+    build: Callable[..., T] = scope["build"]
+    build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
+    return build
 
 
 class Api(StrEnum):
@@ -82,7 +81,6 @@ class LegacyMode(StrEnum):
     ENABLED = "enabled"
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpRequest:
     """One HTTP request as received; ``path_project`` is the ``{project}`` of a v1 send URL."""
@@ -94,7 +92,6 @@ class HttpRequest:
     oversized: bool = False  # the body was over MAX_BODY_BYTES and was not read
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
     """A v1 (or legacy) message that passed validation, reduced to what delivery needs."""
@@ -120,7 +117,6 @@ class Message:
         return self.condition or ""
 
 
-@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     """The HTTP answer the adapter writes, plus what the adapter must do around it."""

@@ -19,14 +19,16 @@ from .errors import Rejection
 _DURATION = re.compile(r"(-)?(\d+)(?:\.(\d{1,9}))?s")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
 _INT32 = re.compile(r"-?\d{1,10}")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _PREFIX = "type.googleapis.com/google.firebase.fcm.v1."
 _DECODER = json.JSONDecoder()
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _loads(text: str) -> Any:
     """``json.loads(text)``, by way of the C scanner alone when ``text`` is one bare JSON value."""
     try:
-        value, end = _DECODER.scan_once(text, 0)
+        value, end = _SCAN(text, 0)
         if end == len(text):
             return value
     except StopIteration:  # leading whitespace, or not JSON at all: let the full decoder say which
@@ -260,7 +262,7 @@ def parse_send_body(body: bytes) -> tuple[dict[str, Any], bool]:
     try:
         text = body.decode("utf-8")  # Google reads UTF-8 only; skips json's encoding sniffing
         document = _loads(text)
-        if "\\ud" in text or "\\uD" in text:  # an escaped surrogate: proto strings are UTF-8, a lone one is not
+        if "\\" in text and _ESCAPED_SURROGATE.search(text):  # proto strings are UTF-8: no lone surrogate
             json.dumps(document, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8 (a lone surrogate too), absurd nesting
         raise Rejection.payload("Invalid JSON payload received. Unexpected token.") from None

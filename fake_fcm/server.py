@@ -20,7 +20,7 @@ from aiohttp import StreamReader, hdrs, web
 from .codes import Status
 from .core import FcmCore
 from .events import DeletedMessagesNotified, Delivery, MessageDelivered
-from .models import MAX_BODY_BYTES, HttpRequest, Reply
+from .models import MAX_BODY_BYTES, HttpRequest, Reply, slot_builder
 from .registry import ServiceAccount
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class _ContentTypes(dict[str, dict[str, str]]):
 
 _CONTENT_TYPE = _ContentTypes()
 _DELIVERIES = (MessageDelivered, DeletedMessagesNotified)  # what also goes to the ``deliver`` hook
+_new_request = slot_builder(HttpRequest)  # the hot path's constructor
 
 
 async def _read_body(stream: StreamReader) -> bytes:
@@ -67,8 +68,8 @@ def _request(request: web.Request, body: bytes, project: str, *, oversized: bool
     if len(body) > MAX_BODY_BYTES:  # a chunked body with no Content-Length
         body, oversized = b"", True
     headers = request.headers
-    return HttpRequest(body=body, authorization=headers.get(hdrs.AUTHORIZATION),
-                       content_type=headers.get(hdrs.CONTENT_TYPE), path_project=project, oversized=oversized)
+    return _new_request(body=body, authorization=headers.get(hdrs.AUTHORIZATION),
+                        content_type=headers.get(hdrs.CONTENT_TYPE), path_project=project, oversized=oversized)
 
 
 def _headers(reply: Reply) -> dict[str, str]:

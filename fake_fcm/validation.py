@@ -12,7 +12,7 @@ from typing import Any
 
 from .codes import FcmError, Status
 from .errors import Rejection
-from .models import MAX_TTL, Message, Priority
+from .models import MAX_TTL, Message, Priority, slot_builder
 from .schema import duration_seconds
 
 MAX_PAYLOAD_BYTES = 4096
@@ -28,6 +28,7 @@ _RESERVED = re.compile("(?:" + "|".join(sorted(RESERVED_DATA_KEYS)) + r")\Z|" + 
 # confirmed key by key; a miss is final).
 _NEEDLES = tuple(f"\n{key}\n" for key in sorted(RESERVED_DATA_KEYS)) + tuple(f"\n{p}" for p in RESERVED_DATA_PREFIXES)
 _EMPTY: dict[str, Any] = {}
+_new_message = slot_builder(Message)
 _PRIORITY = {"NORMAL": Priority.NORMAL, "HIGH": Priority.HIGH}  # the schema canonicalised the enum name
 _TOPIC = re.compile(r"[a-zA-Z0-9\-_.~%]{1,900}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -66,10 +67,10 @@ def interpret(fields: dict[str, Any], body_size: int | None = None) -> Message:
     priority = _PRIORITY[raw_priority] if raw_priority else (
         Priority.HIGH if notification else Priority.NORMAL)  # FCM's defaults (F-prio)
     # ``data`` is the walked request's own dict: shared (not copied) by the events made from it.
-    return Message(token=token, topic=topic, condition=condition, data=data if data is not _EMPTY else {},
-                   notification=notification, priority=priority, ttl=ttl,
-                   collapse_key=android.get("collapse_key") or None,
-                   restricted_package_name=android.get("restricted_package_name") or None, fields=fields)
+    return _new_message(token=token, topic=topic, condition=condition, data=data if data is not _EMPTY else {},
+                        notification=notification, priority=priority, ttl=ttl,
+                        collapse_key=android.get("collapse_key") or None,
+                        restricted_package_name=android.get("restricted_package_name") or None, fields=fields)
 
 
 def _notification(common: dict[str, Any] | None, android: dict[str, Any] | None) -> dict[str, Any] | None:
